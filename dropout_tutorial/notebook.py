@@ -1,0 +1,67 @@
+"""Small helpers that every chapter calls in its first cells: setup and provenance.
+
+They keep notebooks short and their printed output deterministic for a given budget,
+so that strict nbval comparisons are meaningful (see the book's reproducibility page).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import mean, stdev
+from typing import Iterable, Sequence
+
+import torch
+
+from .budgets import get_budget
+from .device import get_device
+from .plotting import use_book_style
+from .reproducibility import configure_threads, set_seed
+
+__all__ = ["Setup", "setup", "provenance_table", "mean_se", "markdown_table"]
+
+
+@dataclass(frozen=True)
+class Setup:
+    budget: str
+    device: torch.device
+    seed: int
+    threads: int
+
+
+def setup(budget: str, device: str = "auto", seed: int = 0) -> Setup:
+    """Validate the notebook's parameters, pick the device, set threads, seed and the
+    figure style. Prints the budget and seed (the device is printed by
+    :func:`provenance_table`, since it is where a rerun may differ)."""
+    budget = get_budget(budget)
+    chosen = get_device(device)
+    threads = configure_threads()
+    set_seed(seed)
+    use_book_style()
+    print(f"budget={budget} seed={seed}")
+    return Setup(budget, chosen, seed, threads)
+
+
+def mean_se(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean (0 for a single value)."""
+    values = list(values)
+    se = stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
+    return mean(values), se
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A Markdown table from a header and rows of printable cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def provenance_table(records) -> str:
+    """Where each stored result came from: budget, seed, device, versions, wall time."""
+    rows = []
+    for rec in records:
+        prov = rec.provenance
+        rows.append((rec.config["name"], prov["budget"], prov["seed"], prov["device"],
+                     prov.get("device_name", prov["processor"]), prov["threads"],
+                     f"torch {prov['torch']}", f"{prov['wall_seconds'] / 60:.1f} min",
+                     (prov.get("git_commit") or "?")[:12], prov["finished"][:10]))
+    return markdown_table(("run", "budget", "seed", "device", "hardware", "threads",
+                           "versions", "wall time", "commit", "date"), rows)

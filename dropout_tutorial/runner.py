@@ -1,0 +1,205 @@
+"""The experiment runner: a config in, a stored result record out.
+
+``run(config)`` hashes the config, returns the stored record when one exists, and
+otherwise trains (resuming from the run's checkpoint if an earlier attempt was
+interrupted), then writes the record atomically. A record holds the config, the metrics
+of every epoch, the final metrics, and the provenance: budget, seed, device, versions,
+git commit and wall time.
+
+Where things live (``root`` is the project folder, found from the working directory):
+
+* ``cpu`` and ``paper`` records: ``root/results/runs/`` (committed: the book re-renders
+  from them in minutes and strict nbval re-executes the notebooks against them);
+* ``smoke`` records: ``root/.cache/results-smoke/`` (never committed);
+* checkpoints (and so the final weights): ``root/.cache/checkpoints/``.
+
+``DROPOUT_TUTORIAL_RESULTS`` and ``DROPOUT_TUTORIAL_CACHE`` override these folders. With
+``DROPOUT_TUTORIAL_REQUIRE_STORED=1`` a missing record is an error instead of a training
+run (CI uses it so that a stale config can never start an hour of training).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from .budgets import get_budget
+from .device import get_device
+from .reproducibility import configure_threads, environment_info
+
+__all__ = ["SCHEMA_VERSION", "RunRecord", "MissingResultError", "register_task", "TASKS",
+           "config_hash", "run", "load_record", "project_root", "results_dir", "cache_dir",
+           "record_path", "checkpoint_path", "write_json_atomic"]
+
+SCHEMA_VERSION = 1          # bump when the meaning of a stored record changes
+RESULTS_ENV = "DROPOUT_TUTORIAL_RESULTS"
+CACHE_ENV = "DROPOUT_TUTORIAL_CACHE"
+REQUIRE_ENV = "DROPOUT_TUTORIAL_REQUIRE_STORED"
+
+# task name -> function(config, device, checkpoint, progress) -> (history, final metrics)
+TaskFn = Callable[[Any, torch.device, Path, "bool | None"], "tuple[dict, dict]"]
+TASKS: dict[str, TaskFn] = {}
+
+
+class MissingResultError(RuntimeError):
+    """No stored record for a config while ``DROPOUT_TUTORIAL_REQUIRE_STORED`` is set."""
+
+
+def register_task(name: str) -> Callable[[TaskFn], TaskFn]:
+    """Decorator: make a training function available to :func:`run` under ``name``."""
+    def decorate(fn: TaskFn) -> TaskFn:
+        TASKS[name] = fn
+        return fn
+    return decorate
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run, as stored on disk."""
+
+    config: dict
+    config_hash: str
+    history: dict[str, list[float]]
+    final: dict[str, float]
+    provenance: dict
+    path: Path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunRecord":
+        data = json.loads(Path(path).read_text())
+        return cls(data["config"], data["config_hash"], data["history"], data["final"],
+                   data["provenance"], Path(path))
+
+
+def _canonical(config) -> str:
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"config must be a dataclass instance, got {type(config).__name__}")
+    for field in ("task", "name", "seed", "budget"):
+        if not hasattr(config, field):
+            raise TypeError(f"config must have a '{field}' field, got {type(config).__name__}")
+    return json.dumps({"schema": SCHEMA_VERSION, "config": dataclasses.asdict(config)},
+                      sort_keys=True, separators=(",", ":"))
+
+
+def config_hash(config) -> str:
+    """A stable 16-hex-digit hash of the config's values (and the record schema)."""
+    return hashlib.sha256(_canonical(config).encode()).hexdigest()[:16]
+
+
+def project_root() -> Path | None:
+    """The project folder (holding ``_toc.yml`` and ``dropout_tutorial/``): searched upward
+    from the working directory, then from this package; ``None`` outside a checkout
+    (for example on Colab after a pip install)."""
+    here = Path.cwd().resolve()
+    for start in (here, Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "_toc.yml").is_file() and (folder / "dropout_tutorial").is_dir():
+                return folder
+    return None
+
+
+def cache_dir() -> Path:
+    """Folder for checkpoints and smoke results (git-ignored)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    root = project_root()
+    return root / ".cache" if root else Path.home() / ".cache" / "dropout_tutorial"
+
+
+def results_dir(budget: str) -> Path:
+    """Folder of stored records and the scoreboard for ``budget``."""
+    if os.environ.get(RESULTS_ENV):
+        return Path(os.environ[RESULTS_ENV])
+    root = project_root()
+    if get_budget(budget) == "smoke" or root is None:
+        return cache_dir() / f"results-{budget}"
+    return root / "results"
+
+
+def _stem(config) -> str:
+    return f"{config.name}--{config_hash(config)}"
+
+
+def record_path(config) -> Path:
+    return results_dir(config.budget) / "runs" / f"{_stem(config)}.json"
+
+
+def checkpoint_path(config) -> Path:
+    return cache_dir() / "checkpoints" / f"{_stem(config)}.pt"
+
+
+def write_json_atomic(obj, path: Path) -> None:
+    """Write JSON to a temporary file in the same folder, flush it to disk, then rename:
+    a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1, sort_keys=True, allow_nan=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_record(config) -> RunRecord | None:
+    """The stored record of ``config``, or ``None``."""
+    path = record_path(config)
+    return RunRecord.load(path) if path.is_file() else None
+
+
+def run(config, *, force: bool = False, device: str | torch.device | None = None,
+        progress: bool | None = None) -> RunRecord:
+    """Return the record of ``config``: stored if it exists, else trained now.
+
+    Args:
+        config: a frozen dataclass with ``task``, ``name``, ``seed`` and ``budget`` fields.
+        force: train again even if a record exists (the old checkpoint is discarded).
+        device: where to train (default: ``DROPOUT_DEVICE``, then cuda > mps > cpu).
+        progress: show progress bars (default: yes, unless ``CI`` is set).
+    """
+    path = record_path(config)
+    if path.is_file() and not force:
+        return RunRecord.load(path)
+    if os.environ.get(REQUIRE_ENV) and not force:
+        raise MissingResultError(
+            f"No stored result for '{config.name}' (budget={config.budget}) at {path}. "
+            f"Run `make reproduce BUDGET={config.budget}` to compute it, or unset {REQUIRE_ENV}.")
+    if config.task not in TASKS:
+        raise ValueError(f"unknown task {config.task!r}; registered: {sorted(TASKS)}")
+    ckpt = checkpoint_path(config)
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    if force and ckpt.exists():
+        ckpt.unlink()
+    resumed = _checkpoint_epoch(ckpt)
+    device = get_device(device)
+    configure_threads()
+    tic = time.perf_counter()
+    history, final = TASKS[config.task](config, device, ckpt, progress)
+    provenance = environment_info(device) | {
+        "budget": config.budget, "seed": config.seed,
+        "wall_seconds": time.perf_counter() - tic, "resumed_from_epoch": resumed,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json_atomic({"config": dataclasses.asdict(config), "config_hash": config_hash(config),
+                       "history": history, "final": final, "provenance": provenance,
+                       "schema": SCHEMA_VERSION}, path)
+    return RunRecord.load(path)
+
+
+def _checkpoint_epoch(ckpt: Path) -> int:
+    if not ckpt.exists():
+        return 0
+    return int(torch.load(ckpt, map_location="cpu", weights_only=False)["epoch"])
