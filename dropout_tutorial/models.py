@@ -77,6 +77,8 @@ class MLP(nn.Sequential):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
                              f"got activation={activation!r}")
+        p_input = check_probability(p_input, name="p_input")
+        p_hidden = check_probability(p_hidden, name="p_hidden")
         layers: list[nn.Module] = []
         if p_input > 0:
             layers.append(make_dropout(dropout, p_input))

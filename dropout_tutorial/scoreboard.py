@@ -14,7 +14,7 @@ from pathlib import Path
 from .budgets import BUDGETS, get_budget
 from .runner import results_dir, write_json_atomic
 
-__all__ = ["STATUSES", "Claim", "record_claim", "load_scoreboard", "scoreboard_path",
+__all__ = ["STATUSES", "Claim", "status_for", "record_claim", "load_scoreboard", "scoreboard_path",
            "scoreboard_markdown"]
 
 STATUSES = ("reproduced", "direction only", "not reproduced")
@@ -54,6 +54,20 @@ class Claim:
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got status={self.status!r}")
         get_budget(self.budget)
+
+
+def status_for(ours: float, ours_se: float, *, paper: float, tolerance: float,
+               direction_holds: bool) -> str:
+    """The status of a claim, by one rule for the whole book.
+
+    * ``"reproduced"``: the paper's qualitative result holds and our value lies within
+      ``tolerance`` plus two standard errors of the paper's;
+    * ``"direction only"``: the qualitative result holds, the value is further away;
+    * ``"not reproduced"``: the qualitative result does not hold.
+    """
+    if not direction_holds:
+        return "not reproduced"
+    return "reproduced" if abs(ours - paper) <= tolerance + 2 * ours_se else "direction only"
 
 
 def scoreboard_path(budget: str = "cpu") -> Path:

@@ -1,6 +1,21 @@
 """Experiment definitions: the configs of each chapter at each budget, and the tasks
-that train them. Importing this package registers every task with the runner."""
-from . import mnist  # noqa: F401  (registers the "mnist_mlp" task)
-from .mnist import MNISTConfig, load_mnist_splits, build_model
+that train them. Importing this package registers every task with the runner.
 
-__all__ = ["MNISTConfig", "load_mnist_splits", "build_model"]
+Each chapter module exposes ``configs(budget) -> dict[str, list[config]]``;
+:data:`CHAPTERS` maps notebook names to those modules, so tools and tests can list
+every run the book needs (CI checks that each run of the book's budget is stored).
+"""
+from . import how_dropout_works, mnist  # noqa: F401  (mnist registers the "mnist_mlp" task)
+from .mnist import MNISTConfig, build_model, load_mnist_splits
+
+__all__ = ["CHAPTERS", "all_configs", "MNISTConfig", "load_mnist_splits", "build_model"]
+
+CHAPTERS = {
+    "01_how_dropout_works": how_dropout_works,
+}
+
+
+def all_configs(budget: str) -> list:
+    """Every run config of every chapter at ``budget``."""
+    return [config for module in CHAPTERS.values()
+            for runs in module.configs(budget).values() for config in runs]

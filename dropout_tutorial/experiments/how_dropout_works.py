@@ -16,7 +16,7 @@ from ..budgets import by_budget
 from ..training import TrainConfig
 from .mnist import MNISTConfig
 
-__all__ = ["hinton_schedule", "configs", "SEEDS"]
+__all__ = ["hinton_schedule", "configs", "seeds"]
 
 PAPER_EPOCHS = 3000
 
@@ -31,7 +31,7 @@ def hinton_schedule(epochs: int, *, lr: float = 1.0, max_norm: float | None = No
         scale_grad_by_momentum=True, max_norm=max_norm)
 
 
-def SEEDS(budget: str) -> list[int]:
+def seeds(budget: str) -> list[int]:
     return list(range(by_budget(budget, smoke=1, cpu=3, paper=3)))
 
 
@@ -43,8 +43,8 @@ def configs(budget: str) -> dict[str, list[MNISTConfig]]:
                   train_size=subset[0], val_size=subset[1])
     return {
         "no dropout": [MNISTConfig(name="ch01-no-dropout", seed=s, train=hinton_schedule(epochs),
-                                   **common) for s in SEEDS(budget)],
+                                   **common) for s in seeds(budget)],
         "dropout": [MNISTConfig(name="ch01-dropout", seed=s, p_input=0.2, p_hidden=0.5,
                                 train=hinton_schedule(epochs, max_norm=15 ** 0.5), **common)
-                    for s in SEEDS(budget)],
+                    for s in seeds(budget)],
     }

@@ -21,14 +21,15 @@ SELU_ALPHA_PRIME = 1.7580993408473766   # lambda * alpha of SELU (the sign is ap
 
 def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = True, *, feature: bool = False,
                   impl: str = "fast", generator: torch.Generator | None = None) -> Tensor:
-    r"""Alpha dropout: :math:`y = a\,(x d + \alpha'(1 - d)) + b`, :math:`d \sim \mathrm{Bernoulli}(q)`.
+    r"""Alpha dropout: :math:`y = a\,(x d + \alpha'(1 - d)) + b`, :math:`d \sim \mathrm{B}(q)`.
 
     With :math:`q = 1 - p`, :math:`\alpha' = -1.7581`, :math:`a = ((\alpha'^2 p + 1) q)^{-1/2}`
     and :math:`b = a p \cdot 1.7581`, an input with mean 0 and variance 1 keeps mean 0 and
     variance 1. Dropped units take :math:`-a \cdot 1.7581\, q` (:math:`-0.779` at ``p = 0.5``).
     The gradient is :math:`a d`. With ``feature=True`` one draw per channel, shape
     :math:`(N, C, 1, \ldots)`. Evaluation and ``p = 0`` return ``x``; ``p = 1`` returns zeros,
-    as PyTorch (``a`` is infinite there). Unlike ``F.alpha_dropout``, ``training`` defaults to True.
+    as PyTorch (``a`` is infinite there). Unlike ``F.alpha_dropout``, ``training`` defaults to
+    True.
 
     Args:
         x: floating-point input; rank >= 2 when ``feature=True``.

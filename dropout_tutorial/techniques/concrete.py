@@ -31,7 +31,8 @@ def concrete_dropout(x: Tensor, p_logit: Tensor, temperature: float = 0.1, train
               + \log(u+\epsilon) - \log(1-u+\epsilon)}{t}\Big)
 
     is the relaxed *drop* indicator; exactly :math:`P(\tilde z > 1/2) = p` for every :math:`t`.
-    The noise is computed in at least float32 (``eps = 1e-7`` vanishes in float16).
+    The noise is computed in at least float32 (``eps = 1e-7`` vanishes in float16), and
+    :math:`1-p` as :math:`\sigma(-\ell)`, finite up to :math:`\ell \approx 88` in float32.
     Evaluation returns ``x``.
 
     Args:
@@ -56,12 +57,21 @@ def concrete_dropout(x: Tensor, p_logit: Tensor, temperature: float = 0.1, train
     if not training:
         return x
     dtype = torch.promote_types(x.dtype, torch.float32)
-    p = torch.sigmoid(p_logit.to(dtype))
-    u = torch.rand(x.shape, generator=generator, device=x.device, dtype=dtype)
-    drop_logit = (torch.log(p + eps) - torch.log(1 - p + eps)
-                  + torch.log(u + eps) - torch.log(1 - u + eps))
-    drop = torch.sigmoid(drop_logit / temperature)          # relaxed drop indicator z~
-    return x * ((1 - drop) / (1 - p)).to(x.dtype)            # inverted scaling
+    logit = p_logit.to(dtype)
+    p, keep = torch.sigmoid(logit), torch.sigmoid(-logit)    # p and 1 - p, both accurate
+    with torch.no_grad():                                      # logistic noise, no gradient
+        u = torch.rand(x.shape, generator=generator, device=x.device, dtype=dtype)
+        one_minus_u = torch.rsub(u, 1.0 + eps)                 # 1 - u + eps
+        noise = u.add_(eps).div_(one_minus_u).log_()           # log(u+eps) - log(1-u+eps)
+        noise.mul_(-1.0 / temperature)
+    drop_logit = torch.log(p + eps) - torch.log(keep + eps)   # logit of p, with eps as authors
+    shift = drop_logit * (-1.0 / temperature)
+    if torch.is_grad_enabled() and p_logit.requires_grad:
+        mask = torch.sigmoid(noise + shift) / keep              # (1 - z~) / (1 - p)
+    else:                                                       # fixed p: build the mask in place
+        with torch.no_grad():
+            mask = noise.add_(shift).sigmoid_().div_(keep)
+    return x * mask.to(x.dtype)                                 # inverted scaling
 
 
 def concrete_regularizer(p_logit: Tensor, sum_of_squares: Tensor, input_dim: int,

@@ -1,4 +1,4 @@
-r"""Gaussian dropout: multiplicative :math:`\mathcal{N}(1, p/(1-p))` noise (Srivastava 2014, sec. 10)."""
+r"""Gaussian dropout: multiplicative :math:`\mathcal{N}(1, p/(1-p))` noise (Srivastava 2014)."""
 from __future__ import annotations
 
 import math
@@ -13,7 +13,7 @@ __all__ = ["gaussian_dropout", "GaussianDropout"]
 
 def gaussian_dropout(x: Tensor, p: float = 0.5, training: bool = True, *,
                      generator: torch.Generator | None = None) -> Tensor:
-    r"""Multiply every element by independent noise :math:`\varepsilon \sim \mathcal{N}(1, \alpha)`.
+    r"""Multiply each element by independent noise :math:`\varepsilon \sim \mathcal{N}(1, \alpha)`.
 
     With :math:`\alpha = p/(1-p)` the noise has the variance of inverted Bernoulli dropout with
     drop probability :math:`p`: :math:`\mathbb{E}[y] = x`, :math:`\mathrm{Var}[y] = x^2 p/(1-p)`.
@@ -38,7 +38,8 @@ def gaussian_dropout(x: Tensor, p: float = 0.5, training: bool = True, *,
         Srivastava et al. (2014), JMLR 15(56), section 10; Wang & Manning (2013), ICML.
 
     Example:
-        >>> y = gaussian_dropout(torch.ones(10_000), p=0.5, generator=torch.Generator().manual_seed(0))
+        >>> g = torch.Generator().manual_seed(0)
+        >>> y = gaussian_dropout(torch.ones(10_000), p=0.5, generator=g)
         >>> abs(y.mean().item() - 1) < 0.05, abs(y.std().item() - 1) < 0.05
         (True, True)
     """

@@ -258,7 +258,7 @@ class _VariationalRecurrence(torch.autograd.Function):
         T, (B, H) = xp.shape[0], h0.shape
         acts = torch.empty_like(xp)                        # sigmoid(i, f, o) and tanh(g)
         cells, tanh_cells, ys = (xp.new_empty(T, B, H) for _ in range(3))
-        w = w_hh.t() if tied else w_hh.view(4, H, H).transpose(1, 2)
+        w = (w_hh.t() if tied else w_hh.view(4, H, H).transpose(1, 2)).contiguous()  # faster mm
         h, c = h0, c0
         for t in range(T):
             if tied:                                       # gates = xp_t + (h * z_h) W_hh^T
@@ -439,8 +439,11 @@ class VariationalLSTM(nn.Module):
             return F.linear(x if zx is None else x * zx, w_ih, b)               # (T, B, 4H)
         if zx is None:                                                           # (T, 4, B, H)
             return F.linear(x, w_ih, b).unflatten(-1, (4, H)).permute(0, 2, 1, 3).contiguous()
-        xp = torch.matmul(x.unsqueeze(1) * zx, w_ih.view(4, H, -1).transpose(1, 2))
-        return xp if b is None else xp + b.view(4, 1, H)
+        T, B, D = x.shape                                   # one product per gate: (4, T*B, D)
+        xz = (x.unsqueeze(0) * zx.unsqueeze(1)).reshape(4, T * B, D)
+        w = w_ih.view(4, H, D).transpose(1, 2)
+        xp = torch.bmm(xz, w) if b is None else torch.baddbmm(b.view(4, 1, H), xz, w)
+        return xp.view(4, T, B, H).transpose(0, 1).contiguous()                # (T, 4, B, H)
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None, *,
                 masks: dict | None = None, generator: torch.Generator | None = None):

@@ -52,7 +52,9 @@ def scheduled_drop_path_rate(step: int, p_max: float, total_steps: int, layer: i
 
 def curriculum_keep_prob(step: int, keep_target: float, gamma: float,
                          anti: bool = False) -> float:
-    r"""Curriculum dropout (Morerio et al. 2017): :math:`\theta(t) = (1-\bar\theta)e^{-\gamma t} + \bar\theta`.
+    r"""Curriculum keep probability :math:`\theta(t) = (1-\bar\theta)e^{-\gamma t} + \bar\theta`.
+
+    Morerio et al. (2017), "Curriculum Dropout", ICCV.
 
     ``t`` is the iteration (minibatch) count, :math:`\bar\theta` the target *keep* probability;
     the drop probability is :math:`1 - \theta(t)`. ``anti=True`` gives the anti-curriculum
@@ -91,7 +93,8 @@ class DropoutSchedule:
             targets = find_dropout_modules(targets)
         self.targets = list(targets)
         if not self.targets or not all(isinstance(m, nn.Module) for m in self.targets):
-            raise ValueError(f"targets must contain at least one nn.Module, got targets={targets!r}")
+            raise ValueError("targets must contain at least one nn.Module, "
+                             f"got targets={targets!r}")
         self.last_step = -1
 
     def value(self, step: int, index: int = 0) -> float:
@@ -128,7 +131,7 @@ class LinearSchedule(DropoutSchedule):
 
 
 class ScheduledDropPath(DropoutSchedule):
-    """ScheduledDropPath: target ``i`` of ``L`` gets :func:`scheduled_drop_path_rate` for cell i."""
+    """ScheduledDropPath: target ``i`` of ``L`` gets :func:`scheduled_drop_path_rate` of cell i."""
 
     def __init__(self, targets, p_max: float, total_steps: int):
         super().__init__(targets)

@@ -63,10 +63,12 @@ class LinearSVDO(nn.Module):
         self.bias = nn.Parameter(ref.bias.detach().clone()) if bias else None
         self.log_sigma2 = nn.Parameter(torch.full_like(self.weight, log_sigma2_init))
 
+    def _log_alpha(self, weight_sq: Tensor) -> Tensor:
+        return (self.log_sigma2 - torch.log(weight_sq + 1e-8)).clamp(-self.clip, self.clip)
+
     @property
     def log_alpha(self) -> Tensor:
-        log_alpha = self.log_sigma2 - torch.log(self.weight ** 2 + 1e-8)
-        return log_alpha.clamp(-self.clip, self.clip)
+        return self._log_alpha(self.weight * self.weight)
 
     def keep_mask(self) -> Tensor:
         """Boolean mask of the weights kept at evaluation, :math:`\\log\\alpha <` threshold."""
@@ -75,7 +77,8 @@ class LinearSVDO(nn.Module):
     def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
         if not self.training:
             return F.linear(x, self.weight * self.keep_mask(), self.bias)
-        weight_var = self.log_alpha.exp() * self.weight ** 2              # alpha theta^2
+        weight_sq = self.weight * self.weight
+        weight_var = self._log_alpha(weight_sq).exp() * weight_sq          # alpha theta^2
         return local_reparameterization(x, self.weight, weight_var, self.bias,
                                         generator=generator)
 

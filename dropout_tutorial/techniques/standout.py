@@ -22,7 +22,7 @@ __all__ = ["standout", "Standout"]
 def standout(s: Tensor, alpha: float = 1.0, beta: float = 0.0, training: bool = True, *,
              activation: Callable[[Tensor], Tensor] = torch.relu,
              generator: torch.Generator | None = None) -> Tensor:
-    r"""Standout on pre-activations ``s``: :math:`y = m \odot g(s)`, :math:`m \sim \mathrm{Bernoulli}(k)`.
+    r"""Standout on pre-activations ``s``: :math:`y = m \odot g(s)`, :math:`m \sim \mathrm{B}(k)`.
 
     The keep probability :math:`k = \sigma(\alpha s + \beta)` depends on the input. As in the
     paper there is no :math:`1/k` rescaling; evaluation returns the expectation over the mask,
@@ -55,13 +55,13 @@ def standout(s: Tensor, alpha: float = 1.0, beta: float = 0.0, training: bool = 
     check_generator(generator)
     if not callable(activation):
         raise TypeError(f"activation must be callable, got activation={activation!r}")
-    keep_prob = torch.sigmoid(alpha * s + beta)             # k_j = sigma(alpha s_j + beta)
     h = activation(s)
     if not training:
-        return keep_prob * h                                  # E_m[m * g(s)]
-    with torch.no_grad():
-        u = torch.rand(s.shape, generator=generator, device=s.device, dtype=s.dtype)
-        mask = (u < keep_prob).to(s.dtype)                    # P(m = 1) = k, k not differentiated
+        return torch.sigmoid(alpha * s + beta) * h           # E_m[m g(s)] = k g(s)
+    with torch.no_grad():                                     # k is not differentiated in training
+        keep_prob = s.mul(alpha).add_(beta).sigmoid_()
+        mask = torch.rand(s.shape, generator=generator, device=s.device, dtype=s.dtype)
+        mask = mask.lt_(keep_prob)                            # P(m = 1) = k, as 0./1. values
     return mask * h
 
 

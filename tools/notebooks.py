@@ -1,0 +1,166 @@
+"""Execute the book's notebooks: in place for the committed book, or with papermill for
+reproduction runs at any budget.
+
+    python tools/notebooks.py sync                       # .py (reviewed source) -> .ipynb inputs
+    python tools/notebooks.py execute [--budget cpu]     # refresh committed outputs (skips fresh ones)
+    python tools/notebooks.py reproduce --budget paper --device cuda   # papermill into _build/
+    python tools/notebooks.py check                      # every notebook executed, sources in sync
+
+``execute`` re-runs a notebook only when its *execution key* changed: a hash of the budget,
+the device, the notebook's code cells, the package's sources and the stored results. The
+key is kept in the notebook's metadata, so a change to any of these (not only to the code
+cells, which is all Jupyter Book's own cache looks at) re-executes it.
+
+``reproduce`` never writes papermill's output next to the paired ``.py`` files: executed
+copies go to ``_build/papermill/<budget>/``. It trains and stores whatever runs are
+missing; with the book's budget it then refreshes the committed notebooks in place.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+BOOK_BUDGET = "cpu"
+KEY = "dropout_tutorial"
+
+
+def notebook_paths(names: list[str] | None = None) -> list[Path]:
+    """Notebooks in book order (chapters first, the scoreboard last)."""
+    paths = sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + [NOTEBOOKS / "scoreboard.ipynb"]
+    paths = [p for p in paths if p.exists()]
+    if names:
+        paths = [p for p in paths if p.stem in names or p.name in names or str(p) in names]
+    return paths
+
+
+def execution_key(nb: nbformat.NotebookNode, budget: str, device: str) -> str:
+    """Hash of everything a notebook's outputs depend on."""
+    h = hashlib.sha256(f"{budget}\n{device}\n".encode())
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            h.update(cell.source.encode() + b"\0")
+    for folder, pattern in ((ROOT / "dropout_tutorial", "*.py"), (ROOT / "results", "*.json")):
+        for path in sorted(folder.rglob(pattern)):
+            h.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def sync(paths: list[Path]) -> None:
+    """Update each ``.ipynb``'s inputs from its paired ``.py``, keeping outputs."""
+    for nb_path in paths:
+        py = nb_path.with_suffix(".py")
+        subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--update", "--to",
+                        "ipynb", str(py)], check=True, cwd=ROOT)
+
+
+def _env(budget: str, device: str) -> dict:
+    env = dict(os.environ, DROPOUT_BUDGET=budget, DROPOUT_DEVICE=device,
+               DROPOUT_TUTORIAL_QUIET="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
+
+
+def execute(paths: list[Path], budget: str, device: str, force: bool = False) -> None:
+    """Execute notebooks in place with nbclient (no timing metadata), skipping fresh ones."""
+    from nbclient import NotebookClient
+    old_env = dict(os.environ)
+    os.environ.update(_env(budget, device))      # the kernel inherits this environment
+    try:
+        for path in paths:
+            nb = nbformat.read(path, as_version=4)
+            key = execution_key(nb, budget, device)
+            if not force and nb.metadata.get(KEY, {}).get("execution_key") == key:
+                print(f"  fresh    {path.relative_to(ROOT)}")
+                continue
+            print(f"  execute  {path.relative_to(ROOT)} (budget={budget})", flush=True)
+            NotebookClient(nb, kernel_name="python3", timeout=3600, record_timing=False,
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            # Running a chapter may add scoreboard rows: the key is taken after execution.
+            nb.metadata[KEY] = {"execution_key": execution_key(nb, budget, device),
+                                "budget": budget}
+            nbformat.write(nb, path)
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+
+
+def reproduce(paths: list[Path], budget: str, device: str) -> None:
+    """papermill each notebook at ``budget`` into ``_build/papermill/<budget>/``."""
+    import papermill
+    out_dir = ROOT / "_build" / "papermill" / budget
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old_env = dict(os.environ)
+    os.environ.update(_env(budget, device))
+    os.environ.pop("DROPOUT_TUTORIAL_QUIET")      # long runs show progress bars
+    try:
+        for path in paths:
+            print(f"  papermill {path.relative_to(ROOT)} -> {out_dir.relative_to(ROOT)} "
+                  f"(budget={budget}, device={device})", flush=True)
+            papermill.execute_notebook(str(path), str(out_dir / path.name),
+                                       parameters={"budget": budget, "device": device},
+                                       cwd=str(NOTEBOOKS), kernel_name="python3",
+                                       progress_bar=False, log_output=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+
+
+def check(paths: list[Path]) -> list[str]:
+    """Problems that would make strict nbval meaningless or the book stale."""
+    import jupytext
+    problems = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+        unrun = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+        if unrun:
+            problems.append(f"{path.name}: code cells {unrun} have never run")
+        errors = [i for i, c in enumerate(code) for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        if errors:
+            problems.append(f"{path.name}: error outputs in code cells {errors}")
+        paired = jupytext.read(path.with_suffix(".py"))
+        src_py = [c.source for c in paired.cells if c.cell_type == "code"]
+        src_nb = [c.source for c in nb.cells if c.cell_type == "code"]
+        if src_py != src_nb:
+            problems.append(f"{path.name}: code differs from {path.with_suffix('.py').name}; "
+                            f"run `make execute`")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("sync", "execute", "reproduce", "check"))
+    parser.add_argument("notebooks", nargs="*", help="names (default: all)")
+    parser.add_argument("--budget", default=os.environ.get("DROPOUT_BUDGET") or BOOK_BUDGET)
+    parser.add_argument("--device", default=os.environ.get("DROPOUT_DEVICE") or "auto")
+    parser.add_argument("--force", action="store_true", help="execute even fresh notebooks")
+    args = parser.parse_args(argv)
+    paths = notebook_paths(args.notebooks)
+    if args.command == "sync":
+        sync(paths)
+    elif args.command == "execute":
+        sync(paths)
+        execute(paths, args.budget, args.device, args.force)
+    elif args.command == "reproduce":
+        sync(paths)
+        reproduce(paths, args.budget, args.device)
+        if args.budget == BOOK_BUDGET:
+            execute(paths, args.budget, args.device)
+    else:
+        problems = check(paths)
+        print("\n".join(problems) or f"{len(paths)} notebooks executed and in sync")
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
