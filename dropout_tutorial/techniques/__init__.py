@@ -22,6 +22,15 @@ from .spatial import (SpatialDropout1d, SpatialDropout2d, SpatialDropout3d, spat
 from .standard import (StandardDropout, softmax_arithmetic_mean_over_masks,
                        softmax_geometric_mean_over_masks, standard_dropout)
 from .standout import Standout, standout
+from .attention import ADL, MultiHeadSelfAttention, adl, attention_with_dropout
+from .mc import (MCDropoutMode, enable_mc_dropout, expected_entropy, mc_log_likelihood,
+                 mc_predict, model_precision, mutual_information, predictive_entropy,
+                 predictive_mean, predictive_probs, regression_predictive, variation_ratio)
+from .meta import (MetaDropoutMLP, inner_adapt, meta_dropout, meta_query_loss,
+                   sample_sinusoid_tasks, sinusoid_meta_dropout_demo)
+from .recurrent import (EmbeddingDropout, LockedDropout, VariationalLSTM, WeightDropLSTM,
+                        embedding_dropout, locked_dropout)
+from .tools import Finding, check_dropout, is_dropout_layer, swap, uses_dropout
 from .variational_gaussian import (KINGMA_C, KINGMA_CONST, MOLCHANOV_K, LinearVD, kl_kingma,
                                    kl_molchanov, local_reparameterization, variational_kl)
 
@@ -48,4 +57,18 @@ __all__ = [
     # DropBlock, DropConnect, DropPath
     "dropblock_gamma", "dropblock_expected_drop_fraction", "dropblock", "DropBlock2d",
     "DropConnectLinear", "drop_path", "DropPath",
+    # recurrent: locked / variational / embedding dropout, weight-dropped LSTM
+    "locked_dropout", "LockedDropout", "embedding_dropout", "EmbeddingDropout",
+    "VariationalLSTM", "WeightDropLSTM",
+    # Monte-Carlo dropout
+    "MCDropoutMode", "enable_mc_dropout", "mc_predict", "predictive_mean",
+    "regression_predictive", "mc_log_likelihood", "model_precision", "predictive_probs",
+    "predictive_entropy", "expected_entropy", "mutual_information", "variation_ratio",
+    # attention
+    "attention_with_dropout", "MultiHeadSelfAttention", "adl", "ADL",
+    # meta-dropout
+    "meta_dropout", "MetaDropoutMLP", "inner_adapt", "meta_query_loss",
+    "sample_sinusoid_tasks", "sinusoid_meta_dropout_demo",
+    # tools
+    "is_dropout_layer", "uses_dropout", "swap", "Finding", "check_dropout",
 ]

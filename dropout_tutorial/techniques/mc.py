@@ -29,7 +29,7 @@ from .recurrent import _keep_mask
 from .tools import uses_dropout
 
 __all__ = [
-    "enable_mc_dropout", "mc_predict", "predictive_mean", "regression_predictive",
+    "MCDropoutMode", "enable_mc_dropout", "mc_predict", "predictive_mean", "regression_predictive",
     "mc_log_likelihood", "model_precision", "predictive_probs", "predictive_entropy",
     "expected_entropy", "mutual_information", "variation_ratio",
 ]
@@ -129,8 +129,10 @@ def mc_predict(model: nn.Module, x: Tensor, T: int, *, chunk_size: int | None = 
     per-row masks.
 
     Args:
-        model: the network; its modes are restored afterwards (see :func:`enable_mc_dropout`).
-        x: input batch ``(N, ...)``.
+        model: the network, returning a tensor whose first dimension is the batch; its modes
+            are restored afterwards (see :func:`enable_mc_dropout`).
+        x: input batch ``(N, ...)``; the first dimension must be the batch (use
+            ``batch_first`` sequence models).
         T: number of stochastic passes.
         chunk_size: passes per batched call. Default: ``max(1, max_rows // N)``.
         max_rows: largest batch per call when ``chunk_size`` is None. Default: 8192.
@@ -166,6 +168,9 @@ def mc_predict(model: nn.Module, x: Tensor, T: int, *, chunk_size: int | None = 
                 k = passes[0] = min(chunk, T - start)
                 xb = x.unsqueeze(0).expand(k, *x.shape).reshape(k * N, *x.shape[1:])
                 out = model(xb)
+                if not isinstance(out, Tensor):
+                    raise TypeError(f"mc_predict: model must return a tensor, got "
+                                    f"{type(out).__name__}; wrap it to select the output")
                 samples.append(out.view(k, N, *out.shape[1:]))
         finally:
             for h in handles:

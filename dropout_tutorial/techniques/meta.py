@@ -5,7 +5,8 @@ A noise generator with parameters :math:`\phi` (same architecture as the main la
 
 .. math::
     \mu = h W_\theta^\top + b_\theta, \quad \alpha = h W_\phi^\top + b_\phi, \quad
-    a \sim \mathcal{N}(\alpha, I), \quad h' = \mathrm{ReLU}\big(\mu \odot \mathrm{softplus}(a)\big).
+    a \sim \mathcal{N}(\alpha, I), \quad
+    h' = \mathrm{ReLU}\big(\mu \odot \mathrm{softplus}(a)\big).
 
 Training is MAML-style: the inner loop adapts :math:`\theta` only, by gradient steps on a
 task's support loss computed **with** noise; the outer loop updates :math:`\theta` (the

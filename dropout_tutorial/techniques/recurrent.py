@@ -36,10 +36,16 @@ __all__ = [
 
 def _keep_mask(shape, p: float, *, like: Tensor,
                generator: torch.Generator | None = None) -> Tensor:
-    """Return a mask of ``shape`` with entries 0 or :math:`1/(1-p)` (all 0 when ``p = 1``)."""
+    r"""Return a mask of ``shape`` with entries 0 or :math:`1/(1-p)` (all 0 when ``p = 1``).
+
+    Keep where :math:`u \geq p`, :math:`u \sim U[0, 1)`, drawn in float32 (float64 for float64
+    inputs) so that half-precision inputs do not coarsen :math:`p`. On CPU this is 2-3 times
+    faster than ``Tensor.bernoulli_`` (measured with torch 2.13), and has the same law.
+    """
     with torch.no_grad():
-        mask = torch.empty(shape, device=like.device, dtype=like.dtype)
-        mask.bernoulli_(1.0 - p, generator=generator)  # 1 = keep, with probability 1 - p
+        u_dtype = torch.float64 if like.dtype == torch.float64 else torch.float32
+        u = torch.rand(shape, generator=generator, device=like.device, dtype=u_dtype)
+        mask = (u >= p).to(like.dtype)  # 1 = keep, with probability 1 - p
         if p < 1.0:
             mask.div_(1.0 - p)  # inverted scaling; at p = 1 the mask stays all zeros
     return mask
@@ -311,7 +317,8 @@ class _VariationalRecurrence(torch.autograd.Function):
                 hz = h_prev if zh is None else h_prev * zh
                 grad_w = d_gates.reshape(T * B, 4 * H).t() @ hz.reshape(T * B, H)
             else:
-                hz = h_prev.unsqueeze(1).expand(T, 4, B, H) if zh is None else h_prev.unsqueeze(1) * zh
+                hz = h_prev.unsqueeze(1)                       # (T, 1, B, H)
+                hz = hz.expand(T, 4, B, H) if zh is None else hz * zh
                 grad_w = torch.bmm(d_gates.transpose(0, 1).reshape(4, T * B, H).transpose(1, 2),
                                    hz.transpose(0, 1).reshape(4, T * B, H)).reshape(4 * H, H)
         return d_gates, grad_w, dh, dc, None, None
@@ -330,14 +337,22 @@ class VariationalLSTM(nn.Module):
     with :math:`z \in \{0, 1/(1-p)\}` (inverted scaling). ``tied=True`` uses one :math:`z_x` and
     one :math:`z_h` for the four gates (Gal's "tied weights"); ``tied=False`` draws four
     independent masks, one per gate :math:`i, f, g, o` ("untied weights"). The input of layer
-    :math:`l \geq 1` is the output of layer :math:`l-1`, dropped with rate ``p_output``; the last
-    layer's output gets one more mask (rate ``p_output``, shared by the gates). In eval mode all
-    masks are off and the result equals :class:`torch.nn.LSTM` with the same weights.
+    :math:`l \geq 1` is the output of layer :math:`l-1`, dropped with rate ``p_output`` (so
+    that mask plays the role of layer :math:`l`'s :math:`z_x`); the last layer's output gets one
+    more :math:`(B, H)` mask :math:`z_y` with rate ``p_output``. In eval mode all masks are off
+    and the result equals :class:`torch.nn.LSTM` with the same weights.
 
     The parameters are named and shaped like :class:`torch.nn.LSTM`'s (``weight_ih_l0``, ...),
-    so ``load_state_dict`` works both ways; see :meth:`from_lstm`. The input projections of all
-    time steps are computed in one matrix product; only the recurrent product stays in the
-    Python loop, whose backward pass is written by hand.
+    so ``load_state_dict`` works both ways; see :meth:`from_lstm`. Masks can be drawn with
+    :meth:`sample_masks` and passed to ``forward(masks=...)``, e.g. to reuse one set of masks.
+
+    Speed: the input projections of all time steps are one matrix product (the input mask is
+    constant over time); only the recurrent product stays in the Python loop, which runs
+    without an autograd graph and has a hand-written backward pass (BPTT). On one CPU thread
+    (torch 2.13, batch 20, 35 steps) forward + backward took about 0.8-1.7 times as long as
+    :class:`torch.nn.LSTM` at 200 and 650 units (``benchmarks/bench_recurrent_mc.py``); an
+    autograd loop compiled with ``torch.jit.script`` was measured at 2.4 times at 200 units.
+    The backward pass is not itself differentiable (no double backward).
 
     Args:
         input_size: number of input features :math:`D`.
@@ -406,8 +421,9 @@ class VariationalLSTM(nn.Module):
             raise ValueError("lstm must be unidirectional and without projections")
         new = cls(lstm.input_size, lstm.hidden_size, lstm.num_layers, bias=lstm.bias,
                   batch_first=lstm.batch_first, **kwargs)
-        new.load_state_dict(lstm.state_dict())
-        return new.to(device=lstm.weight_hh_l0.device, dtype=lstm.weight_hh_l0.dtype)
+        new.to(device=lstm.weight_hh_l0.device, dtype=lstm.weight_hh_l0.dtype)
+        new.load_state_dict(lstm.state_dict())  # after .to(): no rounding through float32
+        return new
 
     def sample_masks(self, batch_size: int, *, like: Tensor,
                      generator: torch.Generator | None = None) -> dict:
@@ -415,7 +431,8 @@ class VariationalLSTM(nn.Module):
 
         Returns ``{"input": [z_x per layer], "hidden": [z_h per layer], "output": z_y}`` with
         shapes ``(B, D_l)`` / ``(B, H)`` when tied and ``(4, B, D_l)`` / ``(4, B, H)`` when
-        untied; ``z_y`` is ``(B, H)``. Pass the result to ``forward(masks=...)`` to reuse it.
+        untied; ``z_y`` is ``(B, H)``. Pass the result to ``forward(masks=...)`` to reuse it
+        (masks are ignored in eval mode).
         """
         check_int(batch_size, name="batch_size")
         lead = (batch_size,) if self.tied else (4, batch_size)
@@ -434,7 +451,9 @@ class VariationalLSTM(nn.Module):
     def _project(self, x: Tensor, zx: Tensor | None, l: int) -> Tensor:
         """Input projections of all time steps at once: (x ⊙ z_x) W_ih^T + b."""
         w_ih, H = getattr(self, f"weight_ih_l{l}"), self.hidden_size
-        b = (getattr(self, f"bias_ih_l{l}") + getattr(self, f"bias_hh_l{l}")) if self.bias else None
+        b = None
+        if self.bias:
+            b = getattr(self, f"bias_ih_l{l}") + getattr(self, f"bias_hh_l{l}")
         if self.tied:
             return F.linear(x if zx is None else x * zx, w_ih, b)               # (T, B, 4H)
         if zx is None:                                                           # (T, 4, B, H)

@@ -12,8 +12,10 @@ Two predicates decide what counts as dropout:
 
 A class can state its kind with the class attributes ``is_dropout_layer`` and
 ``uses_dropout`` (booleans); they take precedence over every rule. Without them, a class
-defined in the ``dropout_tutorial`` package whose name ends in ``Dropout``, ``Dropout1d/2d/3d``,
-``DropPath`` or ``DropBlock``/``DropBlock2d`` is taken for a dropout layer.
+defined in the ``dropout_tutorial`` package is recognised by its name: without child modules
+and named ``*Dropout``, ``*Dropout1d/2d/3d``, ``*DropPath`` or ``*DropBlock2d``, it is a dropout
+layer; a name containing ``Drop``, ``Standout``, ``VD`` or ``SVDO`` (``ConcreteDropout``, which
+wraps a layer, ``DropConnectLinear``, ``LinearVD``, ...) marks a module that uses dropout.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from torch import Tensor, nn
 __all__ = ["is_dropout_layer", "uses_dropout", "swap", "Finding", "check_dropout"]
 
 _LAYER_NAME = re.compile(r"(Dropout[123]?d?|DropPath|DropBlock[123]?d?)$")
+_USES_NAME = re.compile(r"Drop|Standout|VD")
 _NORMS = (nn.modules.batchnorm._BatchNorm,)
 _TRANSPARENT = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh,
                 nn.Sigmoid, nn.Identity, nn.Flatten, nn.Unflatten)  # keep the variance shift
@@ -40,8 +43,12 @@ def is_dropout_layer(module: nn.Module) -> bool:
         return bool(flag)
     if isinstance(module, nn.modules.dropout._DropoutNd):
         return True
-    cls = type(module)
-    return cls.__module__.startswith("dropout_tutorial") and bool(_LAYER_NAME.search(cls.__name__))
+    return (_in_package(module) and bool(_LAYER_NAME.search(type(module).__name__))
+            and not any(True for _ in module.children()))
+
+
+def _in_package(module: nn.Module) -> bool:
+    return type(module).__module__.startswith("dropout_tutorial")
 
 
 def uses_dropout(module: nn.Module) -> bool:
@@ -50,6 +57,8 @@ def uses_dropout(module: nn.Module) -> bool:
     if flag is not None:
         return bool(flag)
     if is_dropout_layer(module):
+        return True
+    if _in_package(module) and _USES_NAME.search(type(module).__name__):
         return True
     internal = (nn.MultiheadAttention, nn.RNNBase)
     if isinstance(module, internal) and float(getattr(module, "dropout", 0.0)) > 0.0:
@@ -165,8 +174,8 @@ def check_dropout(model: nn.Module, example_input=None, *,
     Codes reported:
 
     * ``mixed_modes``: the model is in eval mode but a dropout module is in training mode.
-      This is intended for MC dropout (see :func:`~dropout_tutorial.techniques.mc.enable_mc_dropout`)
-      and a bug otherwise.
+      This is intended for MC dropout (see
+      :func:`~dropout_tutorial.techniques.mc.enable_mc_dropout`) and a bug otherwise.
     * ``dropout_before_batchnorm``: a dropout layer feeds a BatchNorm layer, directly or
       through activations and one linear/conv layer: BatchNorm's running variance, measured
       with dropout on, no longer matches at test time ("variance shift", Li et al. 2019).

@@ -14,6 +14,12 @@ import torch
 Z = 5.0
 
 
+@pytest.fixture(autouse=True)
+def _seed_global_rng():
+    """Every test starts from the same global RNG state (tests also use explicit generators)."""
+    torch.manual_seed(0)
+
+
 @pytest.fixture
 def gen() -> torch.Generator:
     """A CPU generator seeded with 0."""

@@ -166,6 +166,12 @@ class TestADL:
         y.sum().backward()
         assert torch.equal(x.grad, (y != 0).to(x.dtype))
 
+    def test_device_follows_input(self):
+        """ADL and attention dropout create their masks on the input's device (meta here)."""
+        assert adl(torch.empty(2, 3, 4, 4, device="meta"), 1.0).device.type == "meta"
+        q = torch.empty(2, 2, 3, 4, device="meta")
+        assert attention_with_dropout(q, q, q, 0.5)[0].device.type == "meta"
+
     def test_dtype_preserved_and_reproducible(self):
         """float64 stays float64; the same generator seed gives the same choice."""
         x = relu_map(6).double()
@@ -176,10 +182,13 @@ class TestADL:
 # ------------------------------------------------------------------ bad input
 
 BAD_INPUTS = [
-    (lambda: MultiHeadSelfAttention(10, 3), ValueError, r"embed_dim must be divisible by num_heads"),
-    (lambda: MultiHeadSelfAttention(8, 2, attn_dropout=2.0), ValueError, r"attn_dropout must be in \[0, 1\]"),
+    (lambda: MultiHeadSelfAttention(10, 3),
+     ValueError, r"embed_dim must be divisible by num_heads"),
+    (lambda: MultiHeadSelfAttention(8, 2, attn_dropout=2.0),
+     ValueError, r"attn_dropout must be in \[0, 1\]"),
     (lambda: MultiHeadSelfAttention(8, 2)(torch.ones(2, 8)), ValueError, r"expected 3D input"),
-    (lambda: attention_with_dropout(*qkv(), p=-0.5), ValueError, r"p must be in \[0, 1\], got p=-0.5"),
+    (lambda: attention_with_dropout(*qkv(), p=-0.5),
+     ValueError, r"p must be in \[0, 1\], got p=-0.5"),
     (lambda: adl(torch.ones(2, 3, 4)), ValueError, r"adl: expected 4D input"),
     (lambda: ADL(drop_threshold=-0.1), ValueError, r"drop_threshold must be in \[0, 1\]"),
     (lambda: adl(torch.ones(1, 2, 3, 3), drop_rate=True), TypeError, r"drop_rate must be a float"),

@@ -111,9 +111,12 @@ def test_demo_outer_loop_reduces_query_loss():
 
 
 BAD_INPUTS = [
-    (lambda: meta_dropout(torch.ones(3), torch.ones(4)), ValueError, r"alpha must have the shape of mu"),
-    (lambda: inner_adapt(small_model(), torch.ones(2, 1), torch.ones(2, 1), inner_lr=0.0), ValueError, r"inner_lr must be finite and > 0"),
-    (lambda: inner_adapt(small_model(), torch.ones(2, 1), torch.ones(2, 1), steps=-1), ValueError, r"steps must be >= 0"),
+    (lambda: meta_dropout(torch.ones(3), torch.ones(4)),
+     ValueError, r"alpha must have the shape of mu"),
+    (lambda: inner_adapt(small_model(), torch.ones(2, 1), torch.ones(2, 1), inner_lr=0.0),
+     ValueError, r"inner_lr must be finite and > 0"),
+    (lambda: inner_adapt(small_model(), torch.ones(2, 1), torch.ones(2, 1), steps=-1),
+     ValueError, r"steps must be >= 0"),
     (lambda: MetaDropoutMLP(sizes=(3,)), ValueError, r"sizes must list at least 2 widths"),
     (lambda: MetaDropoutMLP()(torch.ones(3)), ValueError, r"MetaDropoutMLP: expected 2D input"),
     (lambda: sample_sinusoid_tasks(0), ValueError, r"n_tasks must be >= 1"),

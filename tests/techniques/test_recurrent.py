@@ -116,7 +116,8 @@ class TestEmbeddingDropout:
         for v in ids.unique():
             rows = y[ids == v]
             assert torch.equal(rows, rows[:1].expand_as(rows))
-            assert torch.equal(rows[0], torch.zeros(4)) or torch.allclose(rows[0], weight[v] / (1 - p))
+            kept = torch.allclose(rows[0], weight[v] / (1 - p))
+            assert torch.equal(rows[0], torch.zeros(4)) or kept
 
     def test_equals_lookup_in_masked_matrix(self):
         """Oracle: F.embedding(ids, diag(m) E / (1-p)) with the mask drawn from the same seed."""
@@ -144,6 +145,12 @@ class TestEmbeddingDropout:
             expected[v] = counts[v] / 0.5 if kept[pos] else 0.0
         assert torch.allclose(emb.weight.grad[:, 0], expected)
         assert torch.equal(embedding_dropout(ids, emb.weight, 1.0), torch.zeros(1, 10, 3))
+
+    def test_device_follows_input(self):
+        """The row mask is built on the weight's device (meta here)."""
+        ids = torch.zeros(2, 3, dtype=torch.long, device="meta")
+        y = embedding_dropout(ids, torch.empty(5, 4, device="meta"), 0.5)
+        assert y.device.type == "meta" and y.shape == (2, 3, 4)
 
     def test_from_embedding_shares_weight_and_state_dict(self):
         """from_embedding shares the Parameter; the state dict matches nn.Embedding's."""
@@ -308,6 +315,17 @@ class TestVariationalLSTM:
         var.eval()
         assert torch.equal(var(x)[0], var(x)[0]) and var(x)[0].dtype == torch.float64
 
+    def test_device_follows_input_and_from_lstm_keeps_float64(self):
+        """Masks and states are created on the input's device (meta here); from_lstm copies
+        float64 weights without rounding through float32."""
+        var = VariationalLSTM(3, 4, num_layers=2, tied=False).to("meta")
+        y, (h, c) = var(torch.empty(5, 2, 3, device="meta"))
+        assert y.device.type == h.device.type == c.device.type == "meta"
+        ref = nn.LSTM(3, 4, dtype=torch.float64)
+        with torch.no_grad():
+            ref.weight_hh_l0.add_(1e-12)  # not representable in float32
+        assert torch.equal(VariationalLSTM.from_lstm(ref).weight_hh_l0, ref.weight_hh_l0)
+
     def test_nn_lstm_dropout_is_not_variational(self):
         """Contrast: nn.LSTM(dropout=p) = F.dropout on the lower layer's whole (T, B, H) output,
         so the mask changes at every time step (reproduced exactly by stacking two LSTMs)."""
@@ -372,6 +390,11 @@ class TestWeightDropLSTM:
         assert torch.equal(grad == 0, mask == 0)
         assert_binomial(int((grad == 0).sum()), grad.numel(), 0.3)
 
+    def test_device_follows_input(self):
+        """The weight mask is built on the weights' device (meta here)."""
+        wd = WeightDropLSTM(3, 4).to("meta")
+        assert wd(torch.empty(5, 2, 3, device="meta"))[0].device.type == "meta"
+
     def test_p0_and_p1_are_defined(self):
         """weight_p = 0 is the plain LSTM; weight_p = 1 equals an LSTM with W_hh = 0."""
         torch.manual_seed(7)
@@ -389,17 +412,22 @@ class TestWeightDropLSTM:
 # ------------------------------------------------------------------ bad input
 
 BAD_INPUTS = [
-    (lambda: locked_dropout(torch.ones(2, 3, 4), p=-0.1), ValueError, r"p must be in \[0, 1\], got p=-0.1"),
-    (lambda: locked_dropout(torch.ones(2, 3, 4), p=float("nan")), ValueError, r"p must be in \[0, 1\]"),
-    (lambda: locked_dropout(torch.ones(2, 3), p=0.5), ValueError, r"locked_dropout: expected 3D input"),
+    (lambda: locked_dropout(torch.ones(2, 3, 4), p=-0.1),
+     ValueError, r"p must be in \[0, 1\], got p=-0.1"),
+    (lambda: locked_dropout(torch.ones(2, 3, 4), p=float("nan")),
+     ValueError, r"p must be in \[0, 1\]"),
+    (lambda: locked_dropout(torch.ones(2, 3), p=0.5),
+     ValueError, r"locked_dropout: expected 3D input"),
     (lambda: locked_dropout(torch.ones(2, 3, 4, dtype=torch.long)), TypeError, r"floating-point"),
     (lambda: LockedDropout(p="0.5"), TypeError, r"p must be a float"),
-    (lambda: embedding_dropout(torch.ones(2, 3), torch.ones(4, 2)), TypeError, r"input must be an integer tensor"),
+    (lambda: embedding_dropout(torch.ones(2, 3), torch.ones(4, 2)),
+     TypeError, r"input must be an integer tensor"),
     (lambda: EmbeddingDropout(10, 4, p=1.5), ValueError, r"p must be in \[0, 1\], got p=1.5"),
     (lambda: VariationalLSTM(3, 5, p_hidden=1.2), ValueError, r"p_hidden must be in \[0, 1\]"),
     (lambda: VariationalLSTM(3, 0), ValueError, r"hidden_size must be >= 1, got hidden_size=0"),
     (lambda: VariationalLSTM(3, 5, num_layers=1.5), TypeError, r"num_layers must be an int"),
-    (lambda: VariationalLSTM(3, 5)(torch.ones(4, 2, 7)), ValueError, r"expected input with 3 features"),
+    (lambda: VariationalLSTM(3, 5)(torch.ones(4, 2, 7)),
+     ValueError, r"expected input with 3 features"),
     (lambda: VariationalLSTM.from_lstm(nn.GRU(3, 5)), TypeError, r"lstm must be an nn.LSTM"),
     (lambda: WeightDropLSTM(3, 5, weight_p=-1), ValueError, r"weight_p must be in \[0, 1\]"),
 ]

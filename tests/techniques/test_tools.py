@@ -49,8 +49,13 @@ def test_package_classes_are_recognised_by_name_and_flags_take_precedence():
     FakeDropPath = type("FakeDropPath", (nn.Identity,), {"__module__": "dropout_tutorial.x"})
     Outsider = type("MyDropout", (nn.Identity,), {"__module__": "somewhere_else"})
     Flagged = type("Flagged", (nn.Identity,), {"is_dropout_layer": True})
+    Wrapper = type("WrapDropout", (nn.Module,), {"__module__": "dropout_tutorial.x"})
+    wrapper = Wrapper()
+    wrapper.layer = nn.Linear(2, 2)  # wraps a layer (like ConcreteDropout): not swappable
     assert is_dropout_layer(FakeDropout()) and is_dropout_layer(FakeDropPath())
     assert not is_dropout_layer(Outsider()) and is_dropout_layer(Flagged())
+    assert not is_dropout_layer(wrapper) and uses_dropout(wrapper)
+    assert not uses_dropout(Outsider())
 
 
 # ------------------------------------------------------------------ swap
@@ -193,7 +198,8 @@ def test_checker_has_no_side_effects():
 BAD_INPUTS = [
     (lambda: swap("model", lambda m: m), TypeError, r"model must be an nn.Module"),
     (lambda: swap(nn.Sequential(nn.Dropout()), 3), TypeError, r"factory must be callable"),
-    (lambda: swap(nn.Sequential(nn.Dropout()), lambda m: 0.5), TypeError, r"factory must return an nn.Module"),
+    (lambda: swap(nn.Sequential(nn.Dropout()), lambda m: 0.5),
+     TypeError, r"factory must return an nn.Module"),
     (lambda: swap(nn.Dropout(), lambda m: m), ValueError, r"model is itself a dropout layer"),
     (lambda: check_dropout(42), TypeError, r"model must be an nn.Module"),
 ]
