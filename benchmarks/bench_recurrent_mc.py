@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 
@@ -26,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dropout_tutorial.reproducibility import benchmark_meta, cpu_model
 from dropout_tutorial.techniques.mc import mc_predict
 from dropout_tutorial.techniques.recurrent import (
     LockedDropout, VariationalLSTM, WeightDropLSTM, embedding_dropout,
@@ -117,7 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = bench_lstms(args) + bench_masks(args) + bench_mc(args)
-    cpu = platform.processor() or platform.machine()
+    cpu = cpu_model()
     print(f"torch {torch.__version__}, {args.threads} thread(s), {cpu}, median of "
           f"{args.repeats} (mc_predict: {args.mc_repeats}) after warm-up\n")
     print("| benchmark | shape | ours (ms) | reference | reference (ms) | ratio |")
@@ -126,10 +126,8 @@ def main() -> None:
         print(f"| {r['benchmark']} | {r['shape']} | {r['ours_ms']:.2f} | {r['reference']} | "
               f"{r['reference_ms']:.2f} | {r['ratio']:.2f} |")
     if args.json:
-        meta = {"torch": torch.__version__, "threads": args.threads,
-                "machine": platform.machine(), "processor": platform.processor(),
-                "python": platform.python_version(), "repeats": args.repeats,
-                "warmup": args.warmup, "mc_repeats": args.mc_repeats}
+        meta = benchmark_meta(threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                              mc_repeats=args.mc_repeats)
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "results": rows}, f, indent=2)
 

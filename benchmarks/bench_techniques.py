@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dropout_tutorial.techniques as T  # noqa: E402
+from dropout_tutorial.reproducibility import benchmark_meta  # noqa: E402
 
 FLAT, MAP = (256, 4096), (32, 64, 32, 32)
 
@@ -173,10 +173,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     rows = run(args.repeats, args.warmup)
-    meta = {"torch": torch.__version__, "python": platform.python_version(),
-            "machine": platform.processor() or platform.machine(), "threads": args.threads,
-            "repeats": args.repeats, "warmup": args.warmup, "dtype": "float32",
-            "timing": "median of forward+backward, seconds x 1e3"}
+    meta = benchmark_meta(threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                          dtype="float32", timing="median of forward+backward, seconds x 1e3")
     print(f"torch {meta['torch']}, {args.threads} thread(s), median of {args.repeats} runs\n")
     print(markdown(rows))
     if args.json is not None:

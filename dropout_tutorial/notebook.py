@@ -47,10 +47,14 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     return mean(values), se
 
 
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|")          # a literal | would split the cell
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """A Markdown table from a header and rows of printable cells."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    """A Markdown table from a header and rows of printable cells (``|`` is escaped)."""
+    lines = ["| " + " | ".join(map(_cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -59,9 +63,12 @@ def provenance_table(records) -> str:
     rows = []
     for rec in records:
         prov = rec.provenance
+        commit = prov.get("git_commit") or "?"
         rows.append((rec.config["name"], prov["budget"], prov["seed"], prov["device"],
-                     prov.get("device_name", prov["processor"]), prov["threads"],
-                     f"torch {prov['torch']}", f"{prov['wall_seconds'] / 60:.1f} min",
-                     (prov.get("git_commit") or "?")[:12], prov["finished"][:10]))
+                     prov.get("device_name") or prov.get("cpu") or prov["processor"],
+                     prov["threads"], f"torch {prov['torch']}",
+                     f"{prov['wall_seconds'] / 60:.1f} min",
+                     commit[:12] + ("+dirty" if commit.endswith("+dirty") else ""),
+                     prov["finished"][:10]))
     return markdown_table(("run", "budget", "seed", "device", "hardware", "threads",
                            "versions", "wall time", "commit", "date"), rows)

@@ -185,7 +185,7 @@ def plot_multiplier_hist(values, *, bins=60, density=None, density_label: str | 
 
     Args:
         values: samples, a tensor or an array of any shape (flattened).
-        bins: as :func:`matplotlib.pyplot.hist`. Default: 60.
+        bins: as in ``matplotlib.pyplot.hist``. Default: 60.
         density: optional callable ``f(xs) -> densities`` (NumPy in, NumPy out) drawn as a
             line over the histogram's range, e.g. the :math:`\\mathcal{N}(1, p/(1-p))` density.
         density_label, label: legend entries of the line and of the histogram.

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["THREADS_ENV", "set_seed", "configure_threads", "environment_info", "git_commit"]
+__all__ = ["THREADS_ENV", "set_seed", "configure_threads", "environment_info", "git_commit",
+           "cpu_model", "benchmark_meta"]
 
 THREADS_ENV = "DROPOUT_TUTORIAL_THREADS"
 
@@ -77,6 +78,27 @@ def git_commit(path: str | Path | None = None) -> str | None:
         return None
 
 
+def cpu_model() -> str:
+    """The CPU's model name (from ``/proc/cpuinfo`` on Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def benchmark_meta(**settings) -> dict:
+    """Provenance for a benchmark's JSON: versions, CPU, threads, date, plus ``settings``."""
+    from datetime import datetime, timezone
+    info = environment_info("cpu")
+    info |= {"cpu": cpu_model(), "cores": os.cpu_count(),
+             "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+             "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return info | settings
+
+
 def environment_info(device: torch.device | str | None = None) -> dict:
     """Versions, device and threads: the provenance stamped on every stored result."""
     from . import __version__
@@ -88,6 +110,7 @@ def environment_info(device: torch.device | str | None = None) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "cpu": cpu_model(),
         "device": str(device),
         "threads": torch.get_num_threads(),
         "git_commit": git_commit(),

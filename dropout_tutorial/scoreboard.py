@@ -97,9 +97,8 @@ def record_claim(claim: Claim) -> Claim:
 
 def scoreboard_markdown(rows: list[Claim]) -> str:
     """A Markdown table of ``rows`` (citations as MyST ``{cite}`` roles)."""
-    head = ("| claim | paper | where | metric | paper value | ours | budget | seeds | status |\n"
-            "|---|---|---|---|---|---|---|---|---|\n")
-    body = "".join(
-        f"| {c.claim_id} | {{cite:t}}`{c.paper}` | {c.where} | {c.metric} | {c.paper_value} "
-        f"| {c.our_value} | {c.budget} | {c.seeds} | {c.status} |\n" for c in rows)
-    return head + body
+    from .notebook import markdown_table
+    return markdown_table(
+        ("claim", "paper", "where", "metric", "paper value", "ours", "budget", "seeds", "status"),
+        [(c.claim_id, f"{{cite:t}}`{c.paper}`", c.where, c.metric, c.paper_value, c.our_value,
+          c.budget, c.seeds, c.status) for c in rows])

@@ -271,13 +271,14 @@ scaled = torch.softmax(x @ ((1 - p) * W1).T + b1, dim=-1)
 print(f"max |geometric mean - weight scaling|  = {(geometric - scaled).abs().max():.1e}")
 print(f"max |arithmetic mean - weight scaling| = {(arithmetic - scaled).abs().max():.1e}")
 gap = (geometric - scaled).abs().max().item()
-scoreboard.record_claim(scoreboard.Claim(
+geo_claim = scoreboard.record_claim(scoreboard.Claim(
     claim_id="hinton2012-softmax-geometric-mean", paper="hinton2012improving",
     where="text on the 'mean network'",
     metric="max |geometric mean - weight scaling|, 4096 masks",
     paper_value="0 (exact identity)", our_value=f"{gap:.1e} (float64)", budget=env.budget,
     seeds=1, status="reproduced" if gap < 1e-12 else "not reproduced",
-    chapter="01_how_dropout_works", note="An identity: any budget checks it exactly."));
+    chapter="01_how_dropout_works", note="An identity: any budget checks it exactly."))
+print(f"Scoreboard: {geo_claim.claim_id} -> {geo_claim.status}")
 
 # %% [markdown]
 # The geometric mean agrees with weight scaling to rounding error (float64). The
@@ -302,7 +303,7 @@ scoreboard.record_claim(scoreboard.Claim(
 #
 # At the `cpu` budget each network trains for 60 epochs with 3 seeds. The runner
 # returns stored results when they exist, so this cell takes seconds; `make reproduce`
-# recomputes them (about 30 minutes on one CPU core).
+# recomputes them (the table at the end of the chapter gives each run's wall time).
 
 # %%
 configs = ch01.configs(env.budget)
@@ -357,7 +358,7 @@ status = scoreboard.status_for(err_drop, se_drop, paper=1.10, tolerance=0.10,
                                direction_holds=err_drop < err_none)
 claim = scoreboard.record_claim(scoreboard.Claim(
     claim_id="hinton2012-mnist-800x2-dropout", paper="hinton2012improving",
-    where="Section 2 (MNIST)", metric="test error (%), 784-800-800-10",
+    where="MNIST results (main text)", metric="test error (%), 784-800-800-10",
     paper_value="≈ 1.60 → ≈ 1.10", our_value=f"{err_none:.2f} → {err_drop:.2f}",
     budget=env.budget, seeds=len(records["dropout"]), status=status,
     chapter="01_how_dropout_works",
@@ -378,7 +379,10 @@ print(f"Scoreboard: {claim.claim_id} -> {claim.status}")
 # Every number above comes from these stored runs:
 
 # %%
-Markdown(notebook.provenance_table([r for runs in records.values() for r in runs]))
+all_runs = [r for runs in records.values() for r in runs]
+print(f"{len(all_runs)} runs, {sum(r.provenance['wall_seconds'] for r in all_runs) / 60:.0f} "
+      f"minutes of training in all")
+Markdown(notebook.provenance_table(all_runs))
 
 # %% [markdown]
 # ## Summary

@@ -68,11 +68,13 @@ from torch import nn
 
 from dropout_tutorial import notebook, plotting, runner
 from dropout_tutorial import techniques as tq
-from dropout_tutorial.techniques.attention import MultiHeadSelfAttention, adl, attention_with_dropout
+from dropout_tutorial.techniques.attention import (MultiHeadSelfAttention, adl,
+                                                   attention_with_dropout)
 from dropout_tutorial.techniques.mc import mc_predict
 from dropout_tutorial.techniques.meta import (MetaDropoutMLP, meta_dropout, meta_query_loss,
                                               sample_sinusoid_tasks)
-from dropout_tutorial.techniques.recurrent import VariationalLSTM, embedding_dropout, locked_dropout
+from dropout_tutorial.techniques.recurrent import (VariationalLSTM, embedding_dropout,
+                                                   locked_dropout)
 from dropout_tutorial.techniques.tools import check_dropout
 
 env = notebook.setup(budget, device, seed)
@@ -225,7 +227,8 @@ g = torch.Generator().manual_seed(seed)
 x = torch.ones(1, 8, 6, 6)                            # one image, 8 channels of 6 x 6
 elementwise = tq.inverted_dropout(x, 0.5, generator=g)[0]
 channelwise = tq.spatial_dropout2d(x, 0.5, generator=g)[0]
-print("channels kept by spatial dropout:", (channelwise.amax(dim=(1, 2)) > 0).nonzero().flatten().tolist())
+kept = (channelwise.amax(dim=(1, 2)) > 0).nonzero().flatten().tolist()
+print("channels kept by spatial dropout:", kept)
 torch.manual_seed(seed)
 ours = tq.spatial_dropout2d(x, 0.5)
 torch.manual_seed(seed)
@@ -427,7 +430,8 @@ table = torch.ones(len(vocab), 8)                               # V = 6 words, D
 g = torch.Generator().manual_seed(seed)
 by_type = embedding_dropout(ids, table, p=0.3, generator=g)
 by_element = tq.inverted_dropout(F.embedding(ids, table), 0.3, generator=g)
-print("word types dropped everywhere:", sorted({w for w, e in zip(words, by_type) if e.sum() == 0}))
+print("word types dropped everywhere:",
+      sorted({w for w, e in zip(words, by_type) if e.sum() == 0}))
 
 # %% tags=["hide-input"]
 axes = plotting.show_masks([by_type, by_element], ["embedding dropout (word types)",
@@ -528,10 +532,10 @@ plt.show()
 # %% [markdown]
 # *Figure 11. Left: histogram (log scale) of 50,000 relaxed keep values $1 - \tilde z$ at
 # temperatures 0.1 and 0.5, $p = 0.3$. Right: the share of values within 0.05 of 0 or 1
-# against the temperature.* At the paper's $t = 0.1$ almost all values sit next to 0 or
-# 1, so the mask behaves like a Bernoulli mask while staying differentiable in $p$. At
-# higher temperatures the relaxed mask smears into the middle and no longer resembles
-# dropout.
+# against the temperature.* At the paper's $t = 0.1$ most values sit next to 0 or 1,
+# so the mask behaves much like a Bernoulli mask while staying differentiable in $p$.
+# At higher temperatures the relaxed mask smears into the middle and no longer
+# resembles dropout.
 
 # %% [markdown]
 # ## Variational Gaussian and sparse variational dropout
@@ -576,21 +580,23 @@ torch.manual_seed(seed)
 xs = torch.randn(256, 8, generator=g)
 ys = xs[:, :2] @ torch.tensor([[2.0], [-1.0]]) + 0.5 * torch.randn(256, 1, generator=g)
 svdo = tq.LinearSVDO(8, 1)
+start = svdo.log_alpha.detach()[0].clone()
 opt = torch.optim.Adam(svdo.parameters(), lr=0.05)
 for step in range(600):
     loss = F.mse_loss(svdo(xs, generator=g), ys, reduction="sum") / (2 * 0.25) + svdo.kl()
     opt.zero_grad()
     loss.backward()
     opt.step()
-print("log alpha per input:", [round(v, 1) for v in svdo.log_alpha.detach()[0].tolist()])
+print("log alpha per input, start:", [round(v, 1) for v in start.tolist()])
+print("log alpha per input, end  :", [round(v, 1) for v in svdo.log_alpha.detach()[0].tolist()])
 print(f"pruned at test time (log alpha >= 3): {svdo.sparsity():.3f} of the weights")
 
 # %% [markdown]
 # The two useful inputs end at $\log\alpha = -8$, the lower clip: almost no noise. The
-# six useless ones have moved up from about $-7$ towards the pruning threshold and
-# beyond. This short run is not converged (the paper trains for hundreds of epochs),
-# but it shows what the noise variance learns: which weights the network can do
-# without.
+# six useless ones have moved up, some of them past the pruning threshold, so their
+# weights are removed at test time. This short run is not converged (the paper trains
+# for hundreds of epochs, and here one useless input is still below zero), but it
+# shows what the noise variance learns: which weights the network can do without.
 
 # %% [markdown]
 # ## Scheduled and curriculum dropout
@@ -704,7 +710,7 @@ plt.show()
 # $$
 #
 # This is in the Transformer reference code and in BERT, not in the text of the
-# Transformer paper (Vaswani et al., 2017, which is not in this book's bibliography).
+# Transformer paper {cite:p}`vaswani2017attention`.
 # Source: `dropout_tutorial/techniques/attention.py` (`attention_with_dropout`,
 # `MultiHeadSelfAttention`).
 
@@ -757,7 +763,8 @@ g = torch.Generator().manual_seed(seed)
 fmap = torch.relu(blob + 0.1 * torch.randn(4, 16, 16, generator=g)).unsqueeze(0)  # (1, 4, 16, 16)
 A = fmap.mean(1)[0]
 drop_mask = (A < 0.8 * A.amax()).float()
-print("drop branch = x * drop mask:", torch.equal(adl(fmap, drop_rate=1.0, generator=g), fmap * drop_mask))
+print("drop branch = x * drop mask:",
+      torch.equal(adl(fmap, drop_rate=1.0, generator=g), fmap * drop_mask))
 print(f"positions hidden by the drop mask: {int((drop_mask == 0).sum())} of {A.numel()}")
 picks = sum(torch.equal(adl(fmap, generator=g), fmap * drop_mask) for _ in range(1000))
 print(f"drop branch chosen in {picks} of 1000 calls (drop_rate = 0.75)")
@@ -801,18 +808,22 @@ def first_layer_noise(model, inputs, generator):
                          generator=generator)
     return alpha.std().item(), draws.mean().item(), draws.std(0).mean().item()
 
+
+def query_mse(model, tasks, generator):
+    """Mean query MSE over ``tasks`` after one inner adaptation step."""
+    return meta_query_loss(model, tasks, steps=1, create_graph=False, generator=generator).item()
+
 # %%
 eval_tasks = sample_sinusoid_tasks(20, 5, generator=torch.Generator().manual_seed(seed + 1))
-report = {"before": (first_layer_noise(meta_net, probe, g),
-                     meta_query_loss(meta_net, eval_tasks, steps=1, create_graph=False, generator=g).item())}
+report = {"before": (first_layer_noise(meta_net, probe, g), query_mse(meta_net, eval_tasks, g))}
 opt = torch.optim.Adam(meta_net.parameters(), lr=1e-3)
 for step in range(300):
-    loss = meta_query_loss(meta_net, sample_sinusoid_tasks(4, 5, generator=g), steps=1, generator=g)
+    tasks = sample_sinusoid_tasks(4, 5, generator=g)          # 4 new 5-shot tasks per step
+    loss = meta_query_loss(meta_net, tasks, steps=1, generator=g)
     opt.zero_grad()
     loss.backward()
     opt.step()
-report["after"] = (first_layer_noise(meta_net, probe, g),
-                   meta_query_loss(meta_net, eval_tasks, steps=1, create_graph=False, generator=g).item())
+report["after"] = (first_layer_noise(meta_net, probe, g), query_mse(meta_net, eval_tasks, g))
 for when, ((spread, mean, sd), mse) in report.items():
     print(f"{when:6s}: sd of alpha(x) {spread:.3f}, multiplier mean {mean:.3f} sd {sd:.3f}; "
           f"query MSE after 1 step {mse:.2f}")
@@ -820,10 +831,12 @@ for when, ((spread, mean, sd), mse) in report.items():
 # %% [markdown]
 # The noise generator starts almost constant ($\alpha \approx 0$ everywhere) and
 # learns an input-dependent $\alpha(x)$, while the query error after one adaptation step
-# drops. Unlike every technique above, meta-dropout is *not* the identity at test time:
-# the query prediction uses $\mu \odot \mathrm{softplus}(\alpha)$. This demo meta-trains
-# $\phi$ and $\theta$ together and has no plain-MAML baseline, so it does not separate
-# the noise's effect from the meta-learned initialisation.
+# drops. The average size of the multiplicative noise hardly changes in this short run;
+# what is learned is *where* in input space to perturb more or less. Unlike every
+# technique above, meta-dropout is *not* the identity at test time: the query
+# prediction uses $\mu \odot \mathrm{softplus}(\alpha)$. This demo meta-trains $\phi$
+# and $\theta$ together and has no plain-MAML baseline, so it does not separate the
+# noise's effect from the meta-learned initialisation.
 
 # %% [markdown]
 # ## How frameworks differ
@@ -835,7 +848,7 @@ for when, ((spread, mean, sd), mse) in report.items():
 # |---|---|---|---|
 # | PyTorch `nn.Dropout(p)`, `F.dropout(x, p, training)` | $p$ = drop probability | $\times 1/(1-p)$ (inverted) | identity in `eval()` |
 # | Keras 3 `Dropout(rate)`, TF 2 `tf.nn.dropout(x, rate)` | `rate` = drop probability | $\times 1/(1-\text{rate})$ | identity (`training=False`) |
-# | TF 1 `tf.nn.dropout(x, keep_prob)` | `keep_prob` = **keep** probability | $\times 1/\text{keep\_prob}$ | the caller must not call it |
+# | TF 1 `tf.nn.dropout(x, keep_prob)` | `keep_prob` = **keep** probability | $\times$ 1/`keep_prob` | the caller passes `keep_prob=1` |
 # | Papers: Hinton 2012, Srivastava 2014, Gal 2016 | $p$ = **retain** probability | none (standard dropout) | weights $\times p$ |
 # | Paddle `dropout(..., mode="downscale_in_infer")` | drop probability | none | $\times (1-p)$ |
 #
@@ -855,11 +868,12 @@ for finding in check_dropout(suspicious):
 # %%
 class Careless(nn.Module):
     def forward(self, x):
-        return F.dropout(x, 0.5)                                  # should pass training=self.training
+        return F.dropout(x, 0.5)                  # should pass training=self.training
 
 torch.manual_seed(seed)
 model = Careless().eval()
 print("eval mode, two calls equal:", torch.equal(model(torch.ones(8)), model(torch.ones(8))))
+print([f.code for f in check_dropout(model, torch.ones(8))])
 
 # %% [markdown]
 # **Second**, `F.scaled_dot_product_attention` has no `training` argument at all: its
@@ -884,8 +898,9 @@ print("with training=True it drops:", not torch.equal(F.alpha_dropout(z, 0.5, tr
 # %% [markdown]
 # The package's functions take `training` explicitly, and its functional ops all default
 # to `training=True` (including `alpha_dropout`), which is what a reader of the formula
-# expects. `check_dropout(model, example_input)` reports a model that stays stochastic in
-# eval mode (finding `stochastic_in_eval`), which catches the first two traps.
+# expects. As the first trap's cell shows, `check_dropout(model, example_input)` reports
+# a model that stays stochastic in eval mode (`stochastic_in_eval`); it catches the
+# second trap the same way.
 
 # %% [markdown]
 # ## The zoo in one table
@@ -905,13 +920,16 @@ for name in ("techniques", "recurrent_mc"):
     path = None if root is None else root / "results" / "benchmarks" / f"{name}.json"
     bench[name] = json.loads(path.read_text()) if path is not None and path.is_file() else None
     info = (bench[name] or {}).get("meta", {})
+    where = info.get("cpu", info.get("machine"))
+    when = info.get("measured", "on an unrecorded date")
     print(f"{name}.json: " + ("not found, rows show 'not measured'" if bench[name] is None else
-          f"torch {info['torch']}, {info['threads']} thread(s), CPU {info.get('cpu', info['machine'])}, "
-          f"median of {info['repeats']} runs, measured {info.get('measured', 'on an unrecorded date')}"))
+          f"torch {info['torch']}, {info['threads']} thread(s), CPU {where}, "
+          f"median of {info['repeats']} runs, measured {when}"))
 
 # %% tags=["hide-input"]
 rows_t = {r["technique"]: r for r in (bench["techniques"] or {}).get("rows", [])}
-rows_r = {(r["benchmark"], r["shape"]): r for r in (bench["recurrent_mc"] or {}).get("results", [])}
+rows_r = {(r["benchmark"], r["shape"]): r
+          for r in (bench["recurrent_mc"] or {}).get("results", [])}
 
 
 def cost(name, layer=False):
@@ -962,12 +980,18 @@ Markdown(notebook.markdown_table(("technique", "where it applies", "what it drop
 # *Table 1. The techniques of this chapter. "Scaling" gives what happens to the kept
 # values during training and what the layer does at test time; costs are medians of
 # forward + backward passes on one CPU thread (recurrent rows: against `nn.LSTM` or
-# `F.dropout` at the same shape).* Most techniques cost about as much as inverted
-# dropout, or a small multiple of it. Techniques that learn their noise pay more: the
-# local reparameterization trick needs a second matrix product, and a learnable
-# Concrete $p$ adds a backward pass through the relaxation. Our default inverted dropout
-# itself is faster than `F.dropout` on the CPU because it draws the mask from uniform
-# numbers instead of PyTorch's Bernoulli sampler (see `dropout_tutorial/techniques/inverted.py`).
+# `F.dropout` at the same shape; LockedDropout and EmbeddingDropout: forward only).*
+# Most techniques cost about as much as inverted dropout, or a small multiple of it.
+# Techniques that learn their noise pay more: the local reparameterization trick needs a
+# second matrix product, and a learnable Concrete $p$ adds a backward pass through the
+# relaxation. Masks with fewer entries (channels, branches, one mask per sequence) cost
+# less than an element-wise mask. Our default inverted dropout is itself faster than
+# `F.dropout` on the CPU because it draws the mask from uniform numbers instead of
+# PyTorch's Bernoulli sampler (see `dropout_tutorial/techniques/inverted.py`).
+#
+# These are single runs on a shared two-core machine; a repeated run moved some
+# ratios noticeably, so read differences below about 2× as noise. Run
+# `python benchmarks/bench_techniques.py` on your own hardware before relying on them.
 
 # %% [markdown]
 # ## Summary
@@ -1031,5 +1055,4 @@ Markdown(notebook.markdown_table(("technique", "where it applies", "what it drop
 # ## References
 #
 # The works cited in this chapter are listed, with links, on the
-# [references page](../book/references.md). The Transformer paper (Vaswani et al.,
-# 2017, "Attention Is All You Need") is not in the book's bibliography.
+# [references page](../book/references.md).

@@ -34,8 +34,8 @@ KEY = "dropout_tutorial"
 
 def notebook_paths(names: list[str] | None = None) -> list[Path]:
     """Notebooks in book order (chapters first, the scoreboard last)."""
-    paths = sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + [NOTEBOOKS / "scoreboard.ipynb"]
-    paths = [p for p in paths if p.exists()]
+    sources = sorted(NOTEBOOKS.glob("[0-9]*.py")) + [NOTEBOOKS / "scoreboard.py"]
+    paths = [p.with_suffix(".ipynb") for p in sources if p.exists()]
     if names:
         paths = [p for p in paths if p.stem in names or p.name in names or str(p) in names]
     return paths
