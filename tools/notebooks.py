@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", default=os.environ.get("DROPOUT_BUDGET") or BOOK_BUDGET)
     parser.add_argument("--device", default=os.environ.get("DROPOUT_DEVICE") or "auto")
     parser.add_argument("--force", action="store_true", help="execute even fresh notebooks")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     paths = notebook_paths(args.notebooks)
     if args.command == "sync":
         sync(paths)

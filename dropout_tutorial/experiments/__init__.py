@@ -5,13 +5,14 @@ Each chapter module exposes ``configs(budget) -> dict[str, list[config]]``;
 :data:`CHAPTERS` maps notebook names to those modules, so tools and tests can list
 every run the book needs (CI checks that each run of the book's budget is stored).
 """
-from . import how_dropout_works, mnist  # noqa: F401  (mnist registers the "mnist_mlp" task)
+from . import how_dropout_works, mnist, mnist_papers  # noqa: F401  (mnist registers its task)
 from .mnist import MNISTConfig, build_model, load_mnist_splits
 
 __all__ = ["CHAPTERS", "all_configs", "MNISTConfig", "load_mnist_splits", "build_model"]
 
 CHAPTERS = {
     "01_how_dropout_works": how_dropout_works,
+    "03_dropout_on_mnist": mnist_papers,
 }
 
 

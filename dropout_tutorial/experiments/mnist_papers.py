@@ -17,7 +17,8 @@ from ..budgets import by_budget
 from .how_dropout_works import PAPER_EPOCHS, hinton_schedule
 from .mnist import MNISTConfig
 
-__all__ = ["MAX_NORM", "epochs_for", "hinton2012_configs", "table2_configs"]
+__all__ = ["MAX_NORM", "epochs_for", "hinton2012_configs", "table2_configs", "configs",
+           "first_reaching"]
 
 MAX_NORM = 15 ** 0.5            # Hinton et al. (2012): squared length of w_j at most 15
 
@@ -70,3 +71,20 @@ def table2_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, list
                                                  train=constrained, **drop, **common)
                                      for s in seeds],
     }
+
+
+def configs(budget: str) -> dict[str, list[MNISTConfig]]:
+    """The runs of the chapter "Dropout on MNIST: Hinton et al. (2012) and Srivastava et
+    al. (2014)": Hinton's three networks and Table 2's 3x1024 ReLU + max-norm row."""
+    table2 = table2_configs(budget)
+    return hinton2012_configs(budget) | {
+        "3x1024 ReLU, dropout + max-norm": table2["dropout, ReLU + max-norm"]}
+
+
+def first_reaching(history: dict, metric: str, threshold: float) -> tuple[int, float] | None:
+    """``(epoch, training seconds)`` at which ``metric`` first fell to ``threshold`` or below,
+    or ``None`` if it never did."""
+    for epoch, value, seconds in zip(history["epoch"], history[metric], history["seconds"]):
+        if value <= threshold:
+            return epoch, seconds
+    return None
