@@ -6,6 +6,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .techniques import GaussianDropout, StandardDropout
 from .techniques._validation import check_probability
 
 __all__ = ["ACTIVATIONS", "DROPOUT_KINDS", "make_dropout", "MLP"]
@@ -17,26 +18,12 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def _inverted(p: float) -> nn.Module:
-    return nn.Dropout(p)
-
-
-def _standard(p: float) -> nn.Module:
-    from .techniques import StandardDropout      # imported late: the techniques import models
-    return StandardDropout(p)
-
-
-def _gaussian(p: float) -> nn.Module:
-    from .techniques import GaussianDropout
-    return GaussianDropout(p)
-
-
 # Name -> factory(p). "inverted" is PyTorch's own nn.Dropout, the reference everything
-# else is compared with.
+# else is compared with; the others are the package's techniques.
 DROPOUT_KINDS: dict[str, Callable[[float], nn.Module]] = {
-    "inverted": _inverted,
-    "standard": _standard,
-    "gaussian": _gaussian,
+    "inverted": nn.Dropout,
+    "standard": StandardDropout,
+    "gaussian": GaussianDropout,
 }
 
 

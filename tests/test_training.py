@@ -136,3 +136,12 @@ def test_no_dropout_means_no_dropout_layers():
     drops = [m for m in MLP((784, 32, 32, 10), p_input=0.2, p_hidden=0.5)
              if isinstance(m, nn.Dropout)]
     assert [m.p for m in drops] == [0.2, 0.5, 0.5]
+
+
+@pytest.mark.parametrize("kind, expected", [("inverted", nn.Dropout), ("standard", None),
+                                            ("gaussian", None)])
+def test_every_dropout_kind_builds_its_module(kind, expected):
+    from dropout_tutorial.models import DROPOUT_KINDS, make_dropout
+    module = make_dropout(kind, 0.3)
+    assert isinstance(module, expected or DROPOUT_KINDS[kind]) and module.p == 0.3
+    assert isinstance(make_dropout(kind, 0.0), nn.Identity)

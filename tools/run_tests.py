@@ -5,6 +5,7 @@
 
 Steps:
   unit   pytest tests/ (the package, the runner, the data loaders, the notebooks' pairing)
+         and the doctest examples of every docstring in dropout_tutorial/
   nbval  strict nbval: re-executes every committed notebook at the book's budget and
          compares every output with the committed one. The stored results make this
          deterministic; DROPOUT_TUTORIAL_REQUIRE_STORED makes a missing result an error
@@ -63,7 +64,8 @@ def pytest(step: str, args: list[str], env: dict) -> tuple[int, int]:
 
 
 def step_unit() -> tuple[int, int]:
-    return pytest("unit", ["tests", "-m", "not book"], _env())
+    return pytest("unit", ["tests", "dropout_tutorial", "--doctest-modules", "-m", "not book"],
+                  _env())
 
 
 def step_nbval() -> tuple[int, int]:
