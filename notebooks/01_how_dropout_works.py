@@ -348,7 +348,7 @@ for label, runs in records.items():
 # levels off as the learning rate decays; the training loss stays far from zero,
 # because every step trains a different thinned network.
 
-# %%
+# %% tags=["hide-input"]
 rows, summary = [], {}
 for label, runs in records.items():
     test_err, test_se = notebook.mean_se([100 * r.final["test_error"] for r in runs])
@@ -368,7 +368,7 @@ Markdown(notebook.markdown_table(
 # as summarized by a secondary source; we have not yet checked these two numbers
 # against the PDF, and the paper trained for 3,000 epochs, not 60.
 
-# %%
+# %% tags=["hide-input"]
 (err_none, se_none), (err_drop, se_drop) = summary["no dropout"], summary["dropout"]
 status = scoreboard.status_for(err_drop, se_drop, paper=1.10, tolerance=0.10,
                                direction_holds=err_drop < err_none)

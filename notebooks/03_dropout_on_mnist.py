@@ -123,7 +123,7 @@ for label, runs in records.items():
 # %% [markdown]
 # ## Hinton et al. (2012): three networks
 
-# %%
+# %% tags=["hide-input"]
 HINTON_PAPER = {"no dropout": "≈ 160", "hidden dropout": "≈ 130", "hidden + input dropout": "≈ 110"}
 hinton = {}
 rows = []
@@ -148,7 +148,7 @@ Markdown(notebook.markdown_table(
 # against the PDF. The best validation epoch shows whether a network was still
 # improving when training stopped.
 
-# %%
+# %% tags=["hide-input"]
 none, hidden, both = (hinton[k][0] for k in HINTON_PAPER)
 ordering = none > hidden > both
 row = scoreboard.record_claim(scoreboard.Claim(
@@ -176,7 +176,7 @@ print(f"Scoreboard: {row.claim_id} -> {row.status}")
 # that agree with each other; we print them with that caveat. We also report the
 # training time at which the test error first reached 1.10 %.
 
-# %%
+# %% tags=["hide-input"]
 big = records["3x1024 ReLU, dropout + max-norm"]
 big_err, big_se = notebook.mean_se([100 * r.final["test_error"] for r in big])
 reached = [ch03.first_reaching(r.history, "test_error", 0.0110) for r in big]
@@ -204,7 +204,7 @@ for label, runs in records.items():
 ax.set_xscale("log")
 ax.set_ylim(0.8, 3.0)
 ax.axhline(1.10, color="grey", lw=1, ls=":")
-ax.legend()
+ax.legend(loc="lower left")
 plt.show()
 
 # %% [markdown]
