@@ -108,8 +108,15 @@ def test_execution_key_follows_the_package_sources(monkeypatch, tmp_path):
     before = nbtools.execution_key(nb, "cpu", "auto")
     module.write_text("A = 2\n")
     assert nbtools.execution_key(nb, "cpu", "auto") != before
+    after_code = nbtools.execution_key(nb, "cpu", "auto")
+    assert after_code != before
     (fake / "results" / "r.json").write_text("{}")
-    assert nbtools.execution_key(nb, "cpu", "auto") != before
+    assert nbtools.execution_key(nb, "cpu", "auto") != after_code
+    # the scoreboard is written by chapters: only the page that renders it depends on it
+    with_runs = nbtools.execution_key(nb, "cpu", "auto")
+    (fake / "results" / "scoreboard.json").write_text('{"claims": []}')
+    assert nbtools.execution_key(nb, "cpu", "auto") == with_runs
+    assert nbtools.execution_key(nb, "cpu", "auto", reads_scoreboard=True) != with_runs
 
 
 def test_every_configured_run_of_the_book_budget_is_stored(monkeypatch):

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BOOK_BUDGET = "cpu"
 KEY = "dropout_tutorial"
+SCOREBOARD = "scoreboard.json"
 
 
 def notebook_paths(names: list[str] | None = None) -> list[Path]:
@@ -41,15 +42,21 @@ def notebook_paths(names: list[str] | None = None) -> list[Path]:
     return paths
 
 
-def execution_key(nb: nbformat.NotebookNode, budget: str, device: str) -> str:
-    """Hash of everything a notebook's outputs depend on."""
+def execution_key(nb: nbformat.NotebookNode, budget: str, device: str, *,
+                  reads_scoreboard: bool = False) -> str:
+    """Hash of everything a notebook's outputs depend on: budget, device, code cells,
+    package sources, stored runs and benchmarks. The scoreboard file is an output of the
+    chapters, so it enters only the key of the page that renders it."""
     h = hashlib.sha256(f"{budget}\n{device}\n".encode())
     for cell in nb.cells:
         if cell.cell_type == "code":
             h.update(cell.source.encode() + b"\0")
-    for folder, pattern in ((ROOT / "dropout_tutorial", "*.py"), (ROOT / "results", "*.json")):
-        for path in sorted(folder.rglob(pattern)):
-            h.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    inputs = sorted((ROOT / "dropout_tutorial").rglob("*.py"))
+    inputs += sorted(p for p in (ROOT / "results").rglob("*.json") if p.name != SCOREBOARD)
+    if reads_scoreboard and (ROOT / "results" / SCOREBOARD).is_file():
+        inputs.append(ROOT / "results" / SCOREBOARD)
+    for path in inputs:
+        h.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
     return h.hexdigest()
 
 
@@ -76,16 +83,15 @@ def execute(paths: list[Path], budget: str, device: str, force: bool = False) ->
     try:
         for path in paths:
             nb = nbformat.read(path, as_version=4)
-            key = execution_key(nb, budget, device)
+            reads = path.stem == "scoreboard"
+            key = execution_key(nb, budget, device, reads_scoreboard=reads)
             if not force and nb.metadata.get(KEY, {}).get("execution_key") == key:
                 print(f"  fresh    {path.relative_to(ROOT)}")
                 continue
             print(f"  execute  {path.relative_to(ROOT)} (budget={budget})", flush=True)
             NotebookClient(nb, kernel_name="python3", timeout=3600, record_timing=False,
                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-            # Running a chapter may add scoreboard rows: the key is taken after execution.
-            nb.metadata[KEY] = {"execution_key": execution_key(nb, budget, device),
-                                "budget": budget}
+            nb.metadata[KEY] = {"execution_key": key, "budget": budget}
             nbformat.write(nb, path)
     finally:
         os.environ.clear()
