@@ -18,6 +18,7 @@ missing; with the book's budget it then refreshes the committed notebooks in pla
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -68,19 +69,32 @@ def sync(paths: list[Path]) -> None:
                         "ipynb", str(py)], check=True, cwd=ROOT)
 
 
-def _env(budget: str, device: str) -> dict:
-    env = dict(os.environ, DROPOUT_BUDGET=budget, DROPOUT_DEVICE=device,
-               DROPOUT_TUTORIAL_QUIET="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
+@contextlib.contextmanager
+def environment(**overrides: str | None):
+    """Set (or, with ``None``, remove) environment variables for the duration of the block;
+    kernels started inside it inherit them."""
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in overrides.items() if v is not None})
+    for key in (k for k, v in overrides.items() if v is None):
+        os.environ.pop(key, None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _notebook_env(budget: str, device: str, quiet: bool) -> dict:
+    return dict(DROPOUT_BUDGET=budget, DROPOUT_DEVICE=device,
+                DROPOUT_TUTORIAL_QUIET="1" if quiet else None,
+                PYDEVD_DISABLE_FILE_VALIDATION="1",
+                OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
 
 
 def execute(paths: list[Path], budget: str, device: str, force: bool = False) -> None:
     """Execute notebooks in place with nbclient (no timing metadata), skipping fresh ones."""
     from nbclient import NotebookClient
-    old_env = dict(os.environ)
-    os.environ.update(_env(budget, device))      # the kernel inherits this environment
-    try:
+    with environment(**_notebook_env(budget, device, quiet=True)):
         for path in paths:
             nb = nbformat.read(path, as_version=4)
             reads = path.stem == "scoreboard"
@@ -93,9 +107,6 @@ def execute(paths: list[Path], budget: str, device: str, force: bool = False) ->
                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
             nb.metadata[KEY] = {"execution_key": key, "budget": budget}
             nbformat.write(nb, path)
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
 
 
 def reproduce(paths: list[Path], budget: str, device: str) -> None:
@@ -103,10 +114,7 @@ def reproduce(paths: list[Path], budget: str, device: str) -> None:
     import papermill
     out_dir = ROOT / "_build" / "papermill" / budget
     out_dir.mkdir(parents=True, exist_ok=True)
-    old_env = dict(os.environ)
-    os.environ.update(_env(budget, device))
-    os.environ.pop("DROPOUT_TUTORIAL_QUIET")      # long runs show progress bars
-    try:
+    with environment(**_notebook_env(budget, device, quiet=False)):   # long runs show bars
         for path in paths:
             print(f"  papermill {path.relative_to(ROOT)} -> {out_dir.relative_to(ROOT)} "
                   f"(budget={budget}, device={device})", flush=True)
@@ -114,9 +122,6 @@ def reproduce(paths: list[Path], budget: str, device: str) -> None:
                                        parameters={"budget": budget, "device": device},
                                        cwd=str(NOTEBOOKS), kernel_name="python3",
                                        progress_bar=False, log_output=False)
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
 
 
 def check(paths: list[Path]) -> list[str]:

@@ -82,9 +82,9 @@ def step_nbval() -> tuple[int, int]:
 
 def step_smoke() -> tuple[int, int]:
     passed = failed = 0
-    with tempfile.TemporaryDirectory(prefix="smoke-") as tmp:
-        os.environ.update(DROPOUT_TUTORIAL_RESULTS=str(Path(tmp) / "results"),
-                          DROPOUT_TUTORIAL_CACHE=str(Path(tmp) / "cache"))
+    with tempfile.TemporaryDirectory(prefix="smoke-") as tmp, notebooks.environment(
+            DROPOUT_TUTORIAL_RESULTS=str(Path(tmp) / "results"),
+            DROPOUT_TUTORIAL_CACHE=str(Path(tmp) / "cache")):
         for path in notebooks.notebook_paths():
             tic = time.perf_counter()
             try:

@@ -75,7 +75,10 @@ def train_mnist_mlp(config: MNISTConfig, device: torch.device, checkpoint: Path,
                   checkpoint=checkpoint, progress=progress, desc=config.name)
     final = {}
     for name, split in (("train", train), ("val", eval_sets["val"]), ("test", splits.test)):
-        scores = evaluate(model, split)
+        if f"{name}_error" in history:             # already evaluated after the last epoch
+            scores = {m: history[f"{name}_{m}"][-1] for m in ("loss", "error")}
+        else:
+            scores = evaluate(model, split)
         final[f"{name}_loss"], final[f"{name}_error"] = scores["loss"], scores["error"]
     best = min(range(len(history["val_error"])), key=history["val_error"].__getitem__)
     final |= {"best_val_error": history["val_error"][best], "best_val_epoch": best + 1,
