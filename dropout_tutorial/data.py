@@ -55,15 +55,16 @@ class Resource:
         relpath: path relative to a data root, e.g. ``"MNIST/raw/t10k-labels-idx1-ubyte.gz"``.
         size: size in bytes of the canonical file.
         sha256: SHA-256 of the canonical file (the check that decides).
-        md5: MD5 as published by torchvision (kept for reference and cross-checks).
         urls: mirrors, tried in order.
+        md5: MD5 where the canonical source publishes one (torchvision's for MNIST), kept
+            for cross-checks; empty otherwise.
     """
 
     relpath: str
     size: int
     sha256: str
-    md5: str
     urls: tuple[str, ...]
+    md5: str = ""
 
     @property
     def filename(self) -> str:
@@ -77,8 +78,8 @@ _MNIST_MIRRORS = (
 
 
 def _mnist(name: str, size: int, sha256: str, md5: str) -> Resource:
-    return Resource(f"MNIST/raw/{name}", size, sha256, md5,
-                    tuple(base + name for base in _MNIST_MIRRORS))
+    return Resource(f"MNIST/raw/{name}", size, sha256,
+                    tuple(base + name for base in _MNIST_MIRRORS), md5)
 
 
 # Sizes and checksums of the canonical files (shared/data/MANIFEST.md; md5 = torchvision's).

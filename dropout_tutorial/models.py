@@ -9,7 +9,7 @@ from torch import nn
 from .techniques import GaussianDropout, StandardDropout
 from .techniques._validation import check_probability
 
-__all__ = ["ACTIVATIONS", "DROPOUT_KINDS", "make_dropout", "MLP"]
+__all__ = ["ACTIVATIONS", "DROPOUT_KINDS", "make_dropout", "MLP", "LeNet"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -81,3 +81,138 @@ class MLP(nn.Sequential):
 
     def linear_layers(self) -> list[nn.Linear]:
         return [m for m in self if isinstance(m, nn.Linear)]
+
+
+class LeNet(nn.Module):
+    r"""Caffe's LeNet with one dropout layer before the last fully connected layer.
+
+    The layers are ``conv 20@5x5, max-pool 2, conv 50@5x5, max-pool 2, FC 500, ReLU,
+    drop(p), FC num_classes``: the ``lenet_dropout`` network of Gal & Ghahramani (2016),
+    Figure 4 (their Caffe models, ``mnist_uncertainty/lenet_dropout_*.prototxt``). As in
+    Caffe's LeNet, the convolutions have no nonlinearity; only the 500 hidden units do.
+
+    The network is split in two parts: ``trunk`` (deterministic: everything up to the
+    ReLU) and ``head`` (dropout, then the last layer). Dropout acts only in ``head``, so MC
+    dropout can compute the 500 features of an image once and sample the head
+    :math:`T` times: ``mc_predict(net.head, net.trunk(x), T)`` has the distribution of
+    ``mc_predict(net, x, T)`` at about 1/400 of the cost.
+
+    Args:
+        p: drop probability of the 500 hidden units. Default: 0.5 (Gal & Ghahramani).
+        num_classes: outputs. Default: 10.
+        in_channels: image channels. Default: 1.
+        image_size: height = width of the input; 28 for MNIST. Default: 28.
+        dropout: kind of dropout (see :data:`DROPOUT_KINDS`). Default: ``"inverted"``.
+        init: ``"caffe"``: Caffe's ``xavier`` filler (weights uniform on
+            :math:`[-a, a]`, :math:`a = \sqrt{3/\text{fan-in}}`) and zero biases, as in
+            Caffe's LeNet; ``"default"``: PyTorch's initialization.
+
+    Shape:
+        Input :math:`(N, C_{in}, H, W)`, output :math:`(N, \text{num\_classes})` (logits).
+
+    Example:
+        >>> LeNet(p=0.5)(torch.zeros(2, 1, 28, 28)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(self, p: float = 0.5, num_classes: int = 10, in_channels: int = 1,
+                 image_size: int = 28, dropout: str = "inverted", init: str = "caffe"):
+        super().__init__()
+        p = check_probability(p, name="p")
+        if init not in ("caffe", "default"):
+            raise ValueError(f"init must be 'caffe' or 'default', got init={init!r}")
+        side = ((image_size - 4) // 2 - 4) // 2          # two valid 5x5 convs, two 2x2 pools
+        if side < 1:
+            raise ValueError(f"image_size must be at least 16 for two 5x5 convolutions and "
+                             f"two 2x2 poolings, got image_size={image_size!r}")
+        self.p = p
+        self.trunk = nn.Sequential(
+            nn.Conv2d(in_channels, 20, 5), nn.MaxPool2d(2),
+            nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(50 * side * side, 500), nn.ReLU())
+        self.head = nn.Sequential(make_dropout(dropout, p), nn.Linear(500, num_classes))
+        if init == "caffe":
+            for layer in self.modules():
+                if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                    fan_in = layer.weight[0].numel()
+                    bound = (3.0 / fan_in) ** 0.5
+                    nn.init.uniform_(layer.weight, -bound, bound)
+                    nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Concrete dropout networks (Gal, Hron & Kendall 2017): every layer learns its drop probability
+# ---------------------------------------------------------------------------------------------
+
+from .techniques.concrete import ConcreteDropout  # noqa: E402
+
+__all__ += ["ConcreteMLP"]
+
+
+class ConcreteMLP(nn.Module):
+    r"""A ReLU network with every ``Linear`` layer wrapped in :class:`ConcreteDropout`.
+
+    The layers are ``CD(Linear) ReLU ... CD(Linear) ReLU`` followed by the output head
+    ``CD(Linear)``: each layer drops its *input* with its own learnable probability, the
+    input layer included, as in the authors' notebook (yaringal/ConcreteDropout). With
+    ``heteroscedastic=True`` there are two heads on the last hidden layer, each with its own
+    Concrete dropout: a mean :math:`\mu(x)` and a log variance :math:`\log\sigma^2(x)`; the
+    output is ``cat([mu, log_var], dim=1)`` of shape ``(batch, 2 * sizes[-1])``.
+
+    Add :func:`~dropout_tutorial.techniques.concrete_regularization` of the model to the
+    loss, and keep the weights out of the optimizer's ``weight_decay``.
+
+    Args:
+        sizes: widths from input to output, e.g. ``(1, 1024, 1024, 1024, 1)``.
+        weight_regularizer, dropout_regularizer: :math:`w_r, d_r \ge 0` of every layer (the
+            authors use :math:`l^2/(\tau N)` and :math:`2/(\tau N)`).
+        init_p: initial drop probability of every layer. Default: 0.1 (the authors').
+        temperature: Concrete temperature :math:`t`. Default: 0.1 (the authors').
+        heteroscedastic: two heads (mean, log variance) instead of one.
+
+    Example:
+        >>> net = ConcreteMLP((1, 8, 8, 1), weight_regularizer=1e-8, dropout_regularizer=0.2,
+        ...                   heteroscedastic=True)
+        >>> net(torch.zeros(5, 1)).shape, len(net.drop_probabilities())
+        (torch.Size([5, 2]), 4)
+    """
+
+    def __init__(self, sizes: tuple[int, ...], *, weight_regularizer: float,
+                 dropout_regularizer: float, init_p: float = 0.1, temperature: float = 0.1,
+                 heteroscedastic: bool = False):
+        super().__init__()
+        if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                 for s in sizes):
+            raise ValueError(f"sizes must hold at least two positive ints, got sizes={sizes!r}")
+        cd = dict(weight_regularizer=weight_regularizer,
+                  dropout_regularizer=dropout_regularizer, init_p=init_p,
+                  temperature=temperature)
+        body: list[nn.Module] = []
+        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+            body += [ConcreteDropout(nn.Linear(fan_in, fan_out), **cd), nn.ReLU()]
+        self.body = nn.Sequential(*body)
+        self.heteroscedastic = bool(heteroscedastic)
+        self.head = ConcreteDropout(nn.Linear(sizes[-2], sizes[-1]), **cd)
+        self.log_var_head = (ConcreteDropout(nn.Linear(sizes[-2], sizes[-1]), **cd)
+                             if self.heteroscedastic else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        if self.log_var_head is None:
+            return self.head(h)
+        return torch.cat([self.head(h), self.log_var_head(h)], dim=1)
+
+    def concrete_layers(self) -> list[ConcreteDropout]:
+        """The Concrete dropout modules, input layer first, then the head(s)."""
+        return [m for m in self.modules() if isinstance(m, ConcreteDropout)]
+
+    def drop_probabilities(self) -> list[float]:
+        """The learned drop probability :math:`p = \\sigma(\\ell)` of every layer, in the
+        order of :meth:`concrete_layers`."""
+        return [float(m.drop_probability.detach()) for m in self.concrete_layers()]

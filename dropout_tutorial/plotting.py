@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import matplotlib as mpl
+import numpy as np
 import matplotlib.pyplot as plt
 
 __all__ = ["BOOK_STYLE", "use_book_style", "new_axes", "plot_learning_curves",
@@ -241,4 +242,74 @@ def plot_mc_predictions(x, samples, *, x_train=None, y_train=None, n_show: int =
         ax.plot(_to_numpy(x_train).ravel(), _to_numpy(y_train).ravel(), "o", ms=4,
                 color="#d62728", label="training points")
     ax.legend()
+    return ax
+
+
+__all__ += ["plot_predictive_band", "plot_paper_vs_ours"]
+
+
+def plot_predictive_band(x, mean, std, *, x_train=None, y_train=None, point=None,
+                         boundary: float | None = None, xlabel: str = "input x",
+                         ylabel: str = "prediction y", ax=None):
+    """A predictive mean with a ±2 standard-deviation band, optionally with the training
+    points, a deterministic ``point`` prediction, and a vertical line at ``boundary``
+    (where the training data end).
+
+    Args:
+        x: sorted inputs ``(N,)``; mean, std: predictive mean and standard deviation ``(N,)``.
+        x_train, y_train: training points, drawn as dots.
+        point: a deterministic prediction ``(N,)`` drawn as a dashed line.
+        boundary: x position of a vertical dotted line.
+        xlabel, ylabel: axis labels; ax: axes to draw on (default: a new figure).
+
+    Returns:
+        The axes.
+    """
+    xs, m, s = (_to_numpy(v).reshape(-1) for v in (x, mean, std))
+    if not len(xs) == len(m) == len(s):
+        raise ValueError(f"plot_predictive_band: x, mean and std must have the same length, "
+                         f"got {len(xs)}, {len(m)}, {len(s)}")
+    if ax is None:
+        _, ax = new_axes(xlabel, ylabel)
+    ax.fill_between(xs, m - 2 * s, m + 2 * s, alpha=0.25, label="MC mean ± 2 sd")
+    ax.plot(xs, m, label="MC mean")
+    if point is not None:
+        ax.plot(xs, _to_numpy(point).reshape(-1), ls="--", color="#2ca02c",
+                label="weight scaling (dropout off)")
+    if x_train is not None and y_train is not None:
+        ax.plot(_to_numpy(x_train).ravel(), _to_numpy(y_train).ravel(), ".", ms=3,
+                color="#d62728", label="training points")
+    if boundary is not None:
+        ax.axvline(boundary, color="grey", ls=":", lw=1)
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_paper_vs_ours(labels: Sequence[str], ours, ours_se, paper, paper_se, *,
+                       xlabel: str, ax=None):
+    """One row per label: our value and the paper's, each with a ±1 standard-error bar.
+
+    Args:
+        labels: row names (e.g. data sets).
+        ours, ours_se, paper, paper_se: values and standard errors, one per label.
+        xlabel: the metric, with its unit.
+        ax: axes to draw on (default: a new figure).
+
+    Returns:
+        The axes.
+    """
+    values = [np.asarray(v, dtype=float).reshape(-1) for v in (ours, ours_se, paper, paper_se)]
+    if any(len(v) != len(labels) for v in values):
+        raise ValueError("plot_paper_vs_ours: every sequence needs one value per label")
+    if ax is None:
+        _, ax = new_axes(xlabel, "", figsize=(5, 0.4 * len(labels) + 1))
+    ax.set_xlabel(xlabel)
+    rows = np.arange(len(labels))
+    ax.errorbar(values[2], rows + 0.15, xerr=values[3], fmt="s", ms=4, capsize=3,
+                color="#7f7f7f", label="paper")
+    ax.errorbar(values[0], rows - 0.15, xerr=values[1], fmt="o", ms=4, capsize=3,
+                color="#1f77b4", label="ours")
+    ax.set_yticks(rows, labels)
+    ax.invert_yaxis()
+    ax.legend(loc="best")
     return ax

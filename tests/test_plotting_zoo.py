@@ -94,3 +94,29 @@ def test_plot_mc_predictions_draws_samples_mean_band_and_data():
     assert ax.get_xlabel() == "input x" and ax.get_ylabel() == "prediction y"
     with pytest.raises(ValueError, match="plot_mc_predictions"):
         plotting.plot_mc_predictions(x, samples[:, :5])
+
+
+def test_plot_predictive_band_draws_mean_band_points_and_boundary():
+    x = np.linspace(0, 1, 20)
+    ax = plotting.plot_predictive_band(x, x, np.full(20, 0.1), x_train=x[:5], y_train=x[:5],
+                                       point=x, boundary=0.5)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["MC mean ± 2 sd", "MC mean", "weight scaling (dropout off)",
+                      "training points"]
+    assert ax.get_xlabel() == "input x" and ax.get_ylabel() == "prediction y"
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(-0.2) and band.max() == pytest.approx(1.2)
+    plt.close("all")
+
+
+def test_plot_paper_vs_ours_labels_every_row_and_the_metric():
+    fig, ax = plt.subplots()
+    plotting.plot_paper_vs_ours(["a", "b"], [1.0, 2.0], [0.1, 0.2], [1.1, 1.9], [0.1, 0.1],
+                                xlabel="RMSE ratio", ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert ax.get_xlabel() == "RMSE ratio"
+    with pytest.raises(ValueError, match="one value per label"):
+        plotting.plot_paper_vs_ours(["a"], [1.0, 2.0], [0.1], [1.0], [0.1], xlabel="x")
+    with pytest.raises(ValueError, match="same length"):
+        plotting.plot_predictive_band([0, 1], [0], [0, 1])
+    plt.close("all")

@@ -5,7 +5,8 @@ Each chapter module exposes ``configs(budget) -> dict[str, list[config]]``;
 :data:`CHAPTERS` maps notebook names to those modules, so tools and tests can list
 every run the book needs (CI checks that each run of the book's budget is stored).
 """
-from . import how_dropout_works, mnist, mnist_papers  # noqa: F401  (mnist registers its task)
+from . import (concrete, how_dropout_works, mc_classification, mc_regression,  # noqa: F401
+               mnist, mnist_papers)  # importing registers each runner task
 from .mnist import MNISTConfig, build_model, load_mnist_splits
 
 __all__ = ["CHAPTERS", "all_configs", "MNISTConfig", "load_mnist_splits", "build_model"]
@@ -13,6 +14,9 @@ __all__ = ["CHAPTERS", "all_configs", "MNISTConfig", "load_mnist_splits", "build
 CHAPTERS = {
     "01_how_dropout_works": how_dropout_works,
     "03_dropout_on_mnist": mnist_papers,
+    "04_mc_dropout_regression": mc_regression,
+    "05_mc_dropout_classification": mc_classification,
+    "06_concrete_dropout": concrete,
 }
 
 
