@@ -235,9 +235,10 @@ plt.show()
 #
 # The `paper` budget (`make reproduce BUDGET=paper DEVICE=cuda`) runs the papers' 3,000
 # epochs and is meant for a GPU, where we have not measured it yet; the stored training
-# times give its cost on the same CPU core. Srivastava et al.'s remaining MNIST results
-# (the other Table 2 rows, Figures 4 and 7–11, Tables 9 and 10) and a third seed are
-# not in this edition of the chapter.
+# times give its cost on the same CPU core. Srivastava et al.'s Figures 7–11 and Tables
+# 9 and 10 are reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb); the
+# other Table 2 rows, Figure 4's six architectures and a third seed are not in this
+# edition.
 
 # %%
 for label, runs in records.items():

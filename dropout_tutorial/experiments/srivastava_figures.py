@@ -1,0 +1,695 @@
+"""Srivastava et al. (2014) on MNIST, part 2: Figures 7-11 and Tables 9-10, reduced.
+
+The classifiers share one training recipe, chosen on the validation set among four
+candidates (:func:`recipe_configs`): the chapter "Dropout on MNIST"'s compressed
+Hinton et al. (2012) schedule and SGD with momentum 0.95 (the paper's final momentum,
+Appendix B.1) at three learning rates. The dropout networks have a max-norm bound on
+every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
+probability is ``1 - p`` and is called ``retain`` here.
+
+* Figure 9, effect of the retain probability: (a) ``n`` hidden units fixed, (b) ``retain
+  * n`` fixed (``n = round(pn / retain)``). ``mnist_mlp`` runs.
+* Figure 10, effect of the training-set size: a fixed number of weight updates for every
+  size (small sets are tiled to ``epoch_size`` examples so that an "epoch" is always the
+  same number of updates). ``srivastava_mlp`` runs.
+* Figure 11, Monte-Carlo model averaging against weight scaling: the ``srivastava_mc``
+  task loads a dropout network trained on all 50,000 images and averages the
+  softmax outputs of ``k`` sampled thinned networks, ``k = 1 ... max_k``.
+* Table 10, Bernoulli against Gaussian dropout (``sigma^2 = p / (1 - p)``). ``mnist_mlp``.
+* Table 9, regularizers (L2, L2 + L1 towards the end, L2 + KL sparsity, max-norm,
+  dropout + L2, dropout + max-norm). ``srivastava_mlp`` runs.
+* Figures 7 and 8, a 784-256-784 ReLU autoencoder with and without dropout: features
+  and activation sparsity. ``srivastava_autoencoder`` runs.
+
+``cpu`` is the reduced reference budget (one seed, small networks, tens of epochs);
+``paper`` restores the paper's networks where they are known; ``smoke`` trains one
+epoch on a few thousand images.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..budgets import by_budget
+from ..data import TensorSplit
+from ..reproducibility import set_seed
+from ..runner import checkpoint_path, register_task, run
+from ..techniques import mc_predict
+from ..training import TrainConfig, evaluate, fit
+from .how_dropout_works import PAPER_EPOCHS, hinton_schedule
+from .mnist import MNISTConfig, load_mnist_splits
+
+__all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
+           "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
+           "figure9_configs", "SrivastavaMLPConfig", "figure10_configs", "tile_to",
+           "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
+           "table10_configs", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
+           "kl_sparsity", "unit_activity", "load_trained_mlp", "L2", "L1",
+           "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
+           "n_parameters", "training_flops", "n_updates", "configs"]
+
+MAX_NORM = 15 ** 0.5           # as in the chapter "Dropout on MNIST" (Hinton et al. 2012)
+INPUT_P = 0.2                  # the paper's input retain probability 0.8
+
+
+def _check_retain(retain: float) -> float:
+    if isinstance(retain, bool) or not isinstance(retain, (int, float)) \
+            or not 0 < retain <= 1:
+        raise ValueError(f"retain must be in (0, 1], got retain={retain!r}")
+    return float(retain)
+
+
+def retain_values(budget: str) -> tuple[float, ...]:
+    """Retain probabilities of Figure 9's sweep (the paper's x axis runs from 0.1 to 1)."""
+    return by_budget(budget, smoke=(0.5, 1.0), cpu=tuple(i / 10 for i in range(1, 11)),
+                     paper=tuple(i / 10 for i in range(1, 11)))
+
+
+def pn_width(pn: float, retain: float) -> int:
+    """Hidden units ``n = round(pn / retain)`` that keep ``retain * n`` (the expected
+    number of retained units) at ``pn`` (Figure 9b)."""
+    retain = _check_retain(retain)
+    if not pn > 0:
+        raise ValueError(f"pn must be > 0, got pn={pn!r}")
+    return max(1, round(pn / retain))
+
+
+def gaussian_sigma2(p: float) -> float:
+    """Variance of Gaussian dropout's multiplicative noise for drop probability ``p``:
+    :math:`\\sigma^2 = p / (1 - p)`, the paper's :math:`(1 - p_{keep}) / p_{keep}`
+    (Section 10), which matches the variance of inverted Bernoulli dropout."""
+    if not 0 <= p < 1:
+        raise ValueError(f"p must be in [0, 1), got p={p!r}")
+    return p / (1.0 - p)
+
+
+# ---------------------------------------------------------------------------------------------
+# The training recipe, chosen on the validation set
+# ---------------------------------------------------------------------------------------------
+
+def sgd_schedule(epochs: int, lr: float, *, momentum: float = 0.95,
+                 max_norm: float | None = None) -> TrainConfig:
+    """SGD on minibatches of 100 with constant momentum (the paper's final 0.95, Appendix
+    B.1) and a learning rate decaying geometrically to a tenth of ``lr`` over training."""
+    return TrainConfig(epochs=epochs, batch_size=100, optimizer="sgd", lr=lr,
+                       lr_decay=0.1 ** (1 / epochs), momentum=momentum, max_norm=max_norm)
+
+
+def max_norm_for(budget: str) -> float:
+    """Max-norm bound c of the dropout networks: sqrt(15) as in the chapter "Dropout on
+    MNIST" at the reduced budgets, the paper's c = 2 (Appendix B.1) at ``paper``."""
+    return by_budget(budget, smoke=MAX_NORM, cpu=MAX_NORM, paper=2.0)
+
+
+RECIPE_LRS = (0.01, 0.03, 0.1)     # candidates for sgd_schedule, besides chapter 3's recipe
+RECIPE = "SGD lr 0.03"             # chosen on the validation set (see recipe_configs)
+
+
+def recipe(label: str, epochs: int, max_norm: float | None = None) -> TrainConfig:
+    """The candidate schedule ``label``: ``"chapter 3 (Hinton)"`` or ``"SGD lr <lr>"``."""
+    if label == "chapter 3 (Hinton)":
+        return hinton_schedule(epochs, max_norm=max_norm)
+    lrs = {f"SGD lr {lr:g}": lr for lr in RECIPE_LRS}
+    if label not in lrs:
+        raise ValueError(f"recipe must be 'chapter 3 (Hinton)' or one of {sorted(lrs)}, "
+                         f"got recipe={label!r}")
+    return sgd_schedule(epochs, lrs[label], max_norm=max_norm)
+
+
+def recipe_configs(budget: str) -> dict[str, list[MNISTConfig]]:
+    """The recipe selection: every candidate schedule on Figure 9's n-fixed network at
+    retain 0.5 and 1.0, scored on the validation set only. Labels are
+    ``"<recipe>, retain 0.5"``."""
+    s = _figure9_setting(budget)
+    epochs = by_budget(budget, smoke=1, cpu=20, paper=PAPER_EPOCHS // 10)
+    depth = len(s["pn"])
+    out = {}
+    for label in ("chapter 3 (Hinton)", *(f"SGD lr {lr:g}" for lr in RECIPE_LRS)):
+        for retain in (0.5, 1.0):
+            slug = label.split(" (")[0].replace(" ", "-").lower()
+            out[f"{label}, retain {retain:.1f}"] = [MNISTConfig(
+                f"srivastava2014-recipe-{slug}-retain{retain:.1f}", budget,
+                sizes=(784, *(s["n"],) * depth, 10), p_input=INPUT_P,
+                p_hidden=round(1.0 - retain, 2), train_size=s["train_size"],
+                val_size=s["val_size"], train=recipe(label, epochs, max_norm_for(budget)))]
+    return out
+
+
+def _figure9_setting(budget: str) -> dict:
+    return by_budget(
+        budget,
+        smoke=dict(n=64, pn=(16, 16), train_size=2_000, val_size=2_000, epochs=1),
+        cpu=dict(n=256, pn=(64, 64), train_size=10_000, val_size=None, epochs=40),
+        # the paper: 784-2048-2048-2048-10 on all 50,000 images; pn = 256, 256, 512 ([M]:
+        # from memory, not yet checked against the paper)
+        paper=dict(n=2048, pn=(256, 256, 512), train_size=None, val_size=None,
+                   epochs=PAPER_EPOCHS))
+
+
+def figure9_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, list[MNISTConfig]]:
+    """Figure 9: one run per retain probability, (a) ``n`` fixed and (b) ``pn`` fixed.
+
+    The retain probability of the hidden units is varied; the input keeps retain 0.8
+    (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc."""
+    s = _figure9_setting(budget)
+    schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
+    depth = len(s["pn"])
+    out: dict[str, list[MNISTConfig]] = {}
+    for retain in retain_values(budget):
+        p_hidden = round(1.0 - retain, 2)
+        for panel, widths in (("a", (s["n"],) * depth),
+                              ("b", tuple(pn_width(pn, retain) for pn in s["pn"]))):
+            out[f"({panel}) retain {retain:.1f}"] = [
+                MNISTConfig(f"srivastava2014-fig9{panel}-retain{retain:.1f}", budget, seed=sd,
+                            sizes=(784, *widths, 10), p_input=INPUT_P, p_hidden=p_hidden,
+                            train_size=s["train_size"], val_size=s["val_size"],
+                            train=schedule) for sd in seeds]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A network with the extra regularizers of Table 9 and tiled small training sets (Figure 10)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SrivastavaMLPConfig:
+    """One MLP run of Figure 10 or Table 9.
+
+    Attributes:
+        name, budget, seed: as in :class:`~dropout_tutorial.experiments.mnist.MNISTConfig`.
+        sizes, activation, p_input, p_hidden, dropout: the network (see ``MLP``).
+        train_size: the first ``train_size`` of the 50,000 training images (all if None).
+        val_size: the first ``val_size`` of the 10,000 validation images (all if None).
+        epoch_size: tile the training set to this many examples (0: no tiling), so that an
+            epoch is the same number of weight updates whatever ``train_size`` is.
+        l1: L1 coefficient on the weights (summed absolute values, added to the loss).
+        l1_from_epoch: the L1 term is added from this (0-based) epoch on.
+        kl_weight: weight of the KL sparsity penalty on the hidden units (0: none).
+        kl_target: target activity :math:`\\rho` of the KL sparsity penalty.
+        train: the optimizer and its schedules (``weight_decay`` is the L2 term).
+    """
+
+    name: str
+    budget: str
+    seed: int = 0
+    sizes: tuple[int, ...] = (784, 256, 256, 10)
+    activation: str = "relu"
+    p_input: float = 0.0
+    p_hidden: float = 0.0
+    dropout: str = "inverted"
+    train_size: int | None = None
+    val_size: int | None = None
+    epoch_size: int = 0
+    l1: float = 0.0
+    l1_from_epoch: int = 0
+    kl_weight: float = 0.0
+    kl_target: float = 0.1
+    train: TrainConfig = field(default_factory=TrainConfig)
+    task: str = "srivastava_mlp"
+
+    def __post_init__(self):
+        for name in ("epoch_size", "l1_from_epoch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {name}={value!r}")
+        for name in ("l1", "kl_weight"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be finite and >= 0, got {name}={value!r}")
+        if not 0 < self.kl_target < 1:
+            raise ValueError(f"kl_target must be in (0, 1), got kl_target={self.kl_target!r}")
+        if self.l1_from_epoch >= self.train.epochs:
+            raise ValueError(f"l1_from_epoch must be < train.epochs={self.train.epochs}, "
+                             f"got l1_from_epoch={self.l1_from_epoch!r}")
+
+
+def tile_to(data: TensorSplit, size: int) -> TensorSplit:
+    """Repeat ``data`` until it holds at least ``size`` examples, then cut it to ``size``
+    (``size = 0`` or ``size <= len(data)``: unchanged). Every example then appears
+    ``size / len(data)`` times per epoch when ``len(data)`` divides ``size``."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError(f"size must be an int >= 0, got size={size!r}")
+    if size <= len(data):
+        return data
+    copies = -(-size // len(data))
+    return TensorSplit(data.x.repeat(copies, 1)[:size], data.y.repeat(copies)[:size])
+
+
+def kl_sparsity(activity: torch.Tensor, target: float) -> torch.Tensor:
+    """Mean over units of :math:`KL(\\rho \\| \\hat\\rho_j) = \\rho \\log(\\rho/\\hat\\rho_j)
+    + (1-\\rho)\\log((1-\\rho)/(1-\\hat\\rho_j))`, for unit activities ``activity`` in (0, 1)
+    (one per unit) and target :math:`\\rho` = ``target``. Zero when every unit's activity
+    equals the target, positive otherwise."""
+    if not 0 < target < 1:
+        raise ValueError(f"target must be in (0, 1), got target={target!r}")
+    a = activity.clamp(1e-6, 1 - 1e-6)
+    return (target * torch.log(target / a)
+            + (1 - target) * torch.log((1 - target) / (1 - a))).mean()
+
+
+def unit_activity(h: torch.Tensor) -> torch.Tensor:
+    """Activity of each ReLU unit over a batch, :math:`\\hat\\rho_j = \\text{mean}_b
+    (1 - e^{-h_{bj}})` in [0, 1): our squashing of unbounded ReLU outputs, so that the
+    sigmoid-unit KL penalty applies (the paper does not say how it treated ReLUs)."""
+    return (1.0 - torch.exp(-h)).mean(0)
+
+
+def _build_mlp(config, device) -> nn.Module:
+    from ..models import MLP
+    return MLP(config.sizes, config.activation, config.p_input, config.p_hidden,
+               config.dropout).to(device)
+
+
+def _regularizer(config: SrivastavaMLPConfig, model: nn.Module, per_epoch: int,
+                 start_epoch: int):
+    """The loss terms of Table 9 beyond L2 (which the optimizer's weight decay adds)."""
+    if not (config.l1 or config.kl_weight):
+        return None
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    hidden: list[torch.Tensor] = []
+    if config.kl_weight:
+        relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+        for relu in relus:
+            relu.register_forward_hook(lambda m, args, out: hidden.append(out))
+    step = [start_epoch * per_epoch]
+
+    def regularizer(model: nn.Module) -> torch.Tensor:
+        total = torch.zeros((), device=weights[0].device)
+        if config.l1 and step[0] >= config.l1_from_epoch * per_epoch:
+            total = total + config.l1 * sum(w.abs().sum() for w in weights)
+        if config.kl_weight:
+            total = total + config.kl_weight * sum(
+                kl_sparsity(unit_activity(h), config.kl_target) for h in hidden)
+        hidden.clear()
+        step[0] += 1
+        return total
+
+    return regularizer
+
+
+def _start_epoch(checkpoint: Path) -> int:
+    if not checkpoint.exists():
+        return 0
+    return int(torch.load(checkpoint, map_location="cpu", weights_only=False)["epoch"])
+
+
+@register_task("srivastava_mlp")
+def train_srivastava_mlp(config: SrivastavaMLPConfig, device: torch.device, checkpoint: Path,
+                         progress: bool | None) -> tuple[dict, dict]:
+    """Train one network; final metrics on the (untiled) training set, the validation
+    set and, once, the test set."""
+    generator = set_seed(config.seed)
+    splits = load_mnist_splits(str(device))
+    data = splits.train.subset(config.train_size)
+    train = tile_to(data, config.epoch_size)
+    val = splits.val.subset(config.val_size)
+    model = _build_mlp(config, device)
+    per_epoch = -(-len(train) // config.train.batch_size)
+    regularizer = _regularizer(config, model, per_epoch, _start_epoch(checkpoint))
+    history = fit(model, train, config.train, eval_sets={"val": val}, generator=generator,
+                  checkpoint=checkpoint, regularizer=regularizer, progress=progress,
+                  desc=config.name)
+    final = {}
+    for name, split in (("train", data), ("val", val), ("test", splits.test)):
+        scores = evaluate(model, split)
+        final[f"{name}_loss"], final[f"{name}_error"] = scores["loss"], scores["error"]
+    best = min(range(len(history["val_error"])), key=history["val_error"].__getitem__)
+    final |= {"best_val_error": history["val_error"][best], "best_val_epoch": best + 1,
+              "train_seconds": history["seconds"][-1], "epochs": len(history["epoch"]),
+              "updates": len(history["epoch"]) * per_epoch, "train_size": len(data)}
+    return history, final
+
+
+def load_trained_mlp(config: SrivastavaMLPConfig, device: torch.device | str = "cpu") -> nn.Module:
+    """The final weights of ``config``'s run, read from its checkpoint (trained first,
+    through the runner, when the checkpoint is missing, e.g. in a fresh clone)."""
+    path = checkpoint_path(config)
+    if not path.exists():
+        run(config, force=True, device=device)
+    state = torch.load(path, map_location=device, weights_only=False)
+    if state["epoch"] != config.train.epochs:
+        raise RuntimeError(f"checkpoint {path} stopped at epoch {state['epoch']} of "
+                           f"{config.train.epochs}; run dt.run(config) to finish training")
+    model = _build_mlp(config, device)
+    model.load_state_dict(state["model"])
+    return model.eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure 10: the size of the training set
+# ---------------------------------------------------------------------------------------------
+
+def _figure10_setting(budget: str) -> dict:
+    return by_budget(
+        budget,
+        smoke=dict(sizes=(784, 64, 64, 10), train_sizes=(100, 1_000), epoch_size=2_000,
+                   val_size=2_000, epochs=1),
+        cpu=dict(sizes=(784, 256, 256, 10),
+                 train_sizes=(100, 500, 1_000, 5_000, 10_000, 50_000), epoch_size=50_000,
+                 val_size=None, epochs=8),
+        # the paper: 784-1024-1024-2048-10 ([M]: from memory, not checked against the paper)
+        paper=dict(sizes=(784, 1024, 1024, 2048, 10),
+                   train_sizes=(100, 500, 1_000, 5_000, 10_000, 50_000), epoch_size=50_000,
+                   val_size=None, epochs=PAPER_EPOCHS))
+
+
+def figure10_configs(budget: str, seeds: tuple[int, ...] = (0,)
+                     ) -> dict[str, list[SrivastavaMLPConfig]]:
+    """Figure 10: for every training-set size, a network without and with dropout
+    (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
+    (``epochs * epoch_size / 100``). Labels are ``"dropout, 500"`` etc."""
+    s = _figure10_setting(budget)
+    out: dict[str, list[SrivastavaMLPConfig]] = {}
+    for n in s["train_sizes"]:
+        for label, drop, constraint in (("no dropout", (0.0, 0.0), None),
+                                        ("dropout", (INPUT_P, 0.5), max_norm_for(budget))):
+            out[f"{label}, {n}"] = [SrivastavaMLPConfig(
+                f"srivastava2014-fig10-{label.replace(' ', '-')}-{n}", budget, seed=sd,
+                sizes=s["sizes"], p_input=drop[0], p_hidden=drop[1], train_size=n,
+                val_size=s["val_size"], epoch_size=s["epoch_size"],
+                train=recipe(RECIPE, s["epochs"], constraint)) for sd in seeds]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure 11: Monte-Carlo model averaging against weight scaling
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MCAveragingConfig:
+    """Average the softmax outputs of ``k = 1 ... max_k`` sampled thinned networks.
+
+    Attributes:
+        name, budget, seed: as for the other runs (``seed`` seeds the masks).
+        model: the trained dropout network (its run is trained first if missing).
+        max_k: largest number of sampled networks.
+        repeats: independent sequences of ``max_k`` samples (for the spread).
+        n_test: the first ``n_test`` test images (all if None).
+    """
+
+    name: str
+    budget: str
+    model: SrivastavaMLPConfig
+    seed: int = 0
+    max_k: int = 100
+    repeats: int = 3
+    n_test: int | None = None
+    task: str = "srivastava_mc"
+
+    def __post_init__(self):
+        for name in ("max_k", "repeats"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+        if not (self.model.p_input or self.model.p_hidden):
+            raise ValueError(f"model must use dropout to sample thinned networks, got "
+                             f"p_input={self.model.p_input!r}, p_hidden={self.model.p_hidden!r}")
+
+
+def figure11_network(budget: str) -> SrivastavaMLPConfig:
+    """The dropout network of Figure 11: Figure 10's network on all 50,000 images, trained
+    longer (its 4,000 updates at the ``cpu`` budget leave it under-trained)."""
+    s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
+                  cpu=dict(train_size=None, val_size=None, epochs=30),
+                  paper=dict(train_size=None, val_size=None, epochs=PAPER_EPOCHS))
+    return SrivastavaMLPConfig(
+        "srivastava2014-fig11-net", budget, sizes=_figure10_setting(budget)["sizes"],
+        p_input=INPUT_P, p_hidden=0.5, train_size=s["train_size"], val_size=s["val_size"],
+        train=recipe(RECIPE, s["epochs"], max_norm_for(budget)))
+
+
+def figure11_config(budget: str) -> MCAveragingConfig:
+    """Figure 11 on the dropout network of :func:`figure11_network`."""
+    model = figure11_network(budget)
+    return MCAveragingConfig("srivastava2014-fig11-mc", budget, model,
+                             max_k=by_budget(budget, smoke=4, cpu=128, paper=128),
+                             repeats=by_budget(budget, smoke=1, cpu=3, paper=10),
+                             n_test=by_budget(budget, smoke=1_000, cpu=None, paper=None))
+
+
+def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Test error (fraction) of the average of the first ``k`` samples, for every ``k``.
+
+    Args:
+        probs: per-sample class probabilities ``(K, N, C)``.
+        labels: ``(N,)`` class indices.
+
+    Returns:
+        ``(K,)`` errors; entry ``k - 1`` is the error of ``probs[:k].mean(0)``.
+    """
+    if probs.dim() != 3 or labels.shape != probs.shape[1:2]:
+        raise ValueError(f"probs must be (K, N, C) and labels (N,), got shapes "
+                         f"{tuple(probs.shape)} and {tuple(labels.shape)}")
+    running = probs.double().cumsum(0)          # argmax of a sum = argmax of the mean
+    return (running.argmax(-1) != labels).double().mean(-1)
+
+
+@register_task("srivastava_mc")
+def analyse_mc_averaging(config: MCAveragingConfig, device: torch.device, checkpoint: Path,
+                         progress: bool | None) -> tuple[dict, dict]:
+    """Weight-scaled test error and the MC-average error for ``k = 1 ... max_k``."""
+    model = load_trained_mlp(config.model, "cpu")
+    generator = set_seed(config.seed)
+    test = load_mnist_splits("cpu").test.subset(config.n_test)
+    with torch.no_grad():
+        scaled = float((model(test.x).argmax(-1) != test.y).double().mean())
+    errors = []
+    for _ in range(config.repeats):
+        logits = mc_predict(model, test.x, config.max_k, per_pass_masks=True,
+                            generator=generator)
+        errors.append(cumulative_mc_errors(logits.softmax(-1), test.y).tolist())
+    return {}, {"weight_scaling_error": scaled, "mc_errors": errors, "n_test": len(test),
+                "k": list(range(1, config.max_k + 1))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 10: Bernoulli against Gaussian dropout
+# ---------------------------------------------------------------------------------------------
+
+def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
+                    ) -> dict[str, list[MNISTConfig]]:
+    """Table 10 (MNIST row): the same network with Bernoulli (inverted) dropout and with
+    Gaussian dropout of the same variance, :math:`\\sigma^2 = p/(1-p)` per layer."""
+    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    s = by_budget(budget,
+                  smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
+                             epochs=1),
+                  cpu=dict(sizes=(784, 256, 256, 10), train_size=None, val_size=None,
+                           epochs=30),
+                  paper=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
+                             epochs=PAPER_EPOCHS))
+    schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
+    return {label: [MNISTConfig(f"srivastava2014-t10-{kind}", budget, seed=sd,
+                                sizes=s["sizes"], p_input=INPUT_P, p_hidden=0.5, dropout=kind,
+                                train_size=s["train_size"], val_size=s["val_size"],
+                                train=schedule) for sd in seeds]
+            for label, kind in (("Bernoulli", "inverted"), ("Gaussian", "gaussian"))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 9: regularizers
+# ---------------------------------------------------------------------------------------------
+
+L2 = 1e-4           # weight decay of the L2 rows (not tuned: see the chapter)
+L1 = 1e-5           # L1 coefficient of the "L2 + L1 towards the end" row (not tuned)
+KL_WEIGHT = 0.1     # weight of the KL sparsity penalty (not tuned)
+KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not tuned)
+
+
+def table9_configs(budget: str, seeds: tuple[int, ...] = (0,)
+                   ) -> dict[str, list[SrivastavaMLPConfig]]:
+    """Table 9: the same network with six regularizers. The L1 term starts after the
+    first two thirds of training ("towards the end")."""
+    s = by_budget(budget,
+                  smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
+                             epochs=2),
+                  cpu=dict(sizes=(784, 256, 256, 10), train_size=None, val_size=None,
+                           epochs=30),
+                  paper=dict(sizes=(784, 1024, 1024, 2048, 10), train_size=None,
+                             val_size=None, epochs=PAPER_EPOCHS))
+    epochs, c = s["epochs"], max_norm_for(budget)
+    drop = dict(p_input=INPUT_P, p_hidden=0.5)
+    rows = {
+        "L2": dict(train=recipe(RECIPE, epochs)),
+        "L2 + L1 towards the end": dict(l1=L1, l1_from_epoch=(2 * epochs) // 3,
+                                        train=recipe(RECIPE, epochs)),
+        "L2 + KL-sparsity": dict(kl_weight=KL_WEIGHT, kl_target=KL_TARGET,
+                                 train=recipe(RECIPE, epochs)),
+        "Max-norm": dict(train=recipe(RECIPE, epochs, c), l2=False),
+        "Dropout + L2": dict(train=recipe(RECIPE, epochs), **drop),
+        "Dropout + max-norm": dict(train=recipe(RECIPE, epochs, c),
+                                   l2=False, **drop),
+    }
+    out = {}
+    for label, kw in rows.items():
+        use_l2 = kw.pop("l2", True)
+        train = kw.pop("train")
+        if use_l2:
+            train = dataclasses.replace(train, weight_decay=L2)
+        slug = label.lower().replace(" + ", "-").replace(" ", "-")
+        out[label] = [SrivastavaMLPConfig(f"srivastava2014-t9-{slug}", budget, seed=sd,
+                                          sizes=s["sizes"], train_size=s["train_size"],
+                                          val_size=s["val_size"], train=train, **kw)
+                      for sd in seeds]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures 7 and 8: an autoencoder with and without dropout
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """A 784-``hidden``-784 autoencoder with ReLU hidden units and sigmoid outputs,
+    trained with the pixel-wise binary cross-entropy (summed over pixels, averaged over
+    the batch), dropout of probability ``p_hidden`` on the hidden units.
+
+    Attributes:
+        name, budget, seed: as for the other runs.
+        hidden: hidden units.
+        p_hidden: drop probability of the hidden units.
+        train_size, val_size: subsets of the 50,000 / 10,000 images (all if None).
+        n_features: how many hidden units' incoming weights to store (Figure 7).
+        hist_bins: edges of the activation histograms are ``linspace(0, hist_max, hist_bins + 1)``.
+        hist_max: upper edge of the histograms.
+        train: the optimizer and its schedule.
+    """
+
+    name: str
+    budget: str
+    seed: int = 0
+    hidden: int = 256
+    p_hidden: float = 0.0
+    train_size: int | None = None
+    val_size: int | None = None
+    n_features: int = 25
+    hist_bins: int = 40
+    hist_max: float = 8.0
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(optimizer="adam", lr=1e-3))
+    task: str = "srivastava_autoencoder"
+
+    def __post_init__(self):
+        if not 0 <= self.p_hidden < 1:
+            raise ValueError(f"p_hidden must be in [0, 1), got p_hidden={self.p_hidden!r}")
+        for name in ("hidden", "n_features", "hist_bins"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+        if self.n_features > self.hidden:
+            raise ValueError(f"n_features must be <= hidden={self.hidden}, "
+                             f"got n_features={self.n_features!r}")
+
+
+def build_autoencoder(config: AutoencoderConfig, device: torch.device | str = "cpu"
+                      ) -> nn.Sequential:
+    """``Linear(784, hidden) ReLU Dropout(p_hidden) Linear(hidden, 784)`` (outputs are
+    logits; the sigmoid is in the loss)."""
+    return nn.Sequential(nn.Linear(784, config.hidden), nn.ReLU(),
+                         nn.Dropout(config.p_hidden), nn.Linear(config.hidden, 784)).to(device)
+
+
+def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy summed over the 784 pixels, averaged over the batch."""
+    return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / len(target)
+
+
+def _quantized(w: torch.Tensor) -> list[list[int]]:
+    """Each row scaled to [0, 255] by its own range (for display, like the paper's tiles)."""
+    lo, hi = w.min(1, keepdim=True).values, w.max(1, keepdim=True).values
+    return torch.round(255 * (w - lo) / (hi - lo).clamp_min(1e-12)).int().tolist()
+
+
+@register_task("srivastava_autoencoder")
+def train_autoencoder(config: AutoencoderConfig, device: torch.device, checkpoint: Path,
+                      progress: bool | None) -> tuple[dict, dict]:
+    """Train; store the reconstruction losses, the first ``n_features`` features and the
+    activation statistics of the hidden units on the test images (Figures 7 and 8)."""
+    generator = set_seed(config.seed)
+    splits = load_mnist_splits(str(device))
+    train = splits.train.subset(config.train_size)
+    model = build_autoencoder(config, device)
+    history = fit(model, TensorSplit(train.x, train.x), config.train, generator=generator,
+                  checkpoint=checkpoint, loss_fn=reconstruction_loss, progress=progress,
+                  desc=config.name)
+    model.eval()
+    final: dict = {"train_seconds": history["seconds"][-1], "epochs": len(history["epoch"])}
+    with torch.no_grad():
+        for name, split in (("train", train), ("val", splits.val.subset(config.val_size)),
+                            ("test", splits.test)):
+            final[f"{name}_loss"] = float(reconstruction_loss(model(split.x), split.x))
+        h = model[1](model[0](splits.test.x))                  # (10000, hidden), weight-scaled
+    edges = torch.linspace(0.0, config.hist_max, config.hist_bins + 1, dtype=torch.float64)
+    per_image = h.mean(1).double()
+    final |= {
+        "features": _quantized(model[0].weight[:config.n_features].detach().cpu()),
+        "mean_activation": float(h.mean()),
+        "fraction_zero": float((h == 0).double().mean()),
+        "hist_edges": edges.tolist(),
+        "activation_hist": torch.histogram(h.double().cpu().clamp(max=config.hist_max),
+                                           bins=edges)[0].tolist(),
+        "mean_activation_hist": torch.histogram(per_image.cpu().clamp(max=config.hist_max),
+                                                bins=edges)[0].tolist(),
+    }
+    return history, final
+
+
+def autoencoder_configs(budget: str, seeds: tuple[int, ...] = (0,)
+                        ) -> dict[str, list[AutoencoderConfig]]:
+    """Figures 7 and 8: the autoencoder without dropout and with 50 % hidden dropout."""
+    s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
+                  cpu=dict(train_size=None, val_size=None, epochs=10),
+                  paper=dict(train_size=None, val_size=None, epochs=100))
+    train = TrainConfig(epochs=s["epochs"], optimizer="adam", lr=1e-3)
+    return {label: [AutoencoderConfig(f"srivastava2014-fig7-ae-{slug}", budget, seed=sd,
+                                      p_hidden=p, train_size=s["train_size"],
+                                      val_size=s["val_size"], train=train) for sd in seeds]
+            for label, slug, p in (("no dropout", "none", 0.0), ("dropout", "dropout", 0.5))}
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter
+# ---------------------------------------------------------------------------------------------
+
+def configs(budget: str) -> dict[str, list]:
+    """Every run of the chapter "Dropout on MNIST, part 2", keyed ``"<figure>: <label>"``.
+    Figure 11's analysis trains its network through the runner when it is missing; the
+    network is listed before it."""
+    groups = {"Recipe": recipe_configs(budget), "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
+              "Figure 11": {"network": [figure11_network(budget)],
+                            "MC averaging": [figure11_config(budget)]},
+              "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
+              "Figures 7-8": autoencoder_configs(budget)}
+    return {f"{group}: {label}": runs for group, runs in groups.items()
+            for label, runs in runs.items()}
+
+
+def n_parameters(config) -> int:
+    """Weights and biases of the network of an MLP or autoencoder config."""
+    if isinstance(config, AutoencoderConfig):
+        return 2 * 784 * config.hidden + config.hidden + 784
+    return sum(a * b + b for a, b in zip(config.sizes[:-1], config.sizes[1:]))
+
+
+def training_flops(config) -> float:
+    """Rough training cost, :math:`6 \\times` parameters :math:`\\times` examples processed
+    (2 FLOP per weight forward, 4 backward; evaluation and dropout masks ignored)."""
+    if isinstance(config, MCAveragingConfig):
+        n_test = config.n_test or 10_000
+        return 2.0 * n_parameters(config.model) * n_test * config.max_k * config.repeats
+    train_size = config.train_size or 50_000
+    examples = max(train_size, getattr(config, "epoch_size", 0)) * config.train.epochs
+    return 6.0 * n_parameters(config) * examples
+
+
+def n_updates(config) -> int:
+    """Weight updates of a training config (0 for the MC analysis, which trains nothing)."""
+    if isinstance(config, MCAveragingConfig):
+        return 0
+    examples = max(config.train_size or 50_000, getattr(config, "epoch_size", 0))
+    return config.train.epochs * -(-examples // config.train.batch_size)

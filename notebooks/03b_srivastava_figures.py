@@ -1,0 +1,718 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Dropout on MNIST, part 2: Srivastava et al. (2014)'s figures
+#
+# ## Overview
+#
+# Besides its tables of best results, the journal paper on dropout
+# {cite:p}`srivastava2014dropout` studies *how* dropout behaves, mostly on MNIST
+# {cite:p}`lecun1998gradient`. This chapter reruns those MNIST studies at a reduced scale
+# that fits a laptop CPU:
+#
+# 1. Figure 9: how the test error depends on the retain probability, with the number of
+#    hidden units fixed and with the expected number of *retained* units fixed;
+# 2. Figure 10: how the benefit of dropout depends on the size of the training set;
+# 3. Figure 11: Monte-Carlo averaging of sampled thinned networks against the
+#    deterministic weight-scaled network;
+# 4. Table 10: Bernoulli against Gaussian dropout;
+# 5. Table 9: dropout against other regularizers;
+# 6. Figures 7 and 8: the features and the activation sparsity of an autoencoder
+#    trained with and without dropout.
+#
+# The [previous chapter](03_dropout_on_mnist.ipynb) reran the paper's Table 2; the
+# [first chapter](01_how_dropout_works.ipynb) explains weight scaling. As everywhere in
+# this book, $p$ is the probability of **dropping** a unit and $q = 1 - p$ the probability
+# of keeping it ([notation](../book/notation.md)). **The paper writes $p$ for the retain
+# probability**, so the paper's "$p$" is our $q$.
+#
+# Every experiment is smaller than the paper's: smaller networks, fewer weight updates,
+# sometimes a subset of the training images, and mostly one seed. Each section states
+# the reductions next to the paper's setting, and every comparison with the paper is a
+# comparison of *shapes and directions*, not of absolute error rates.
+
+# %% tags=["remove-cell"]
+# On Colab (or any kernel without the package) install the companion package first.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("dropout_tutorial") is None:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q",
+                           "dropout-tutorial @ git+https://github.com/dropout-tutorial/dropout-tutorial@main"])
+
+# %% tags=["parameters"]
+import os
+
+budget = os.environ.get("DROPOUT_BUDGET", "cpu")   # "smoke", "cpu" or "paper"
+device = os.environ.get("DROPOUT_DEVICE", "auto")  # "auto", "cpu", "cuda" or "mps"
+seed = 0
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Markdown
+
+import dropout_tutorial as dt
+from dropout_tutorial import notebook, plotting, scoreboard
+from dropout_tutorial.experiments import srivastava_figures as ch03b
+
+env = notebook.setup(budget, device, seed)
+CHAPTER = "03b_srivastava_figures"
+
+# %% [markdown]
+# ## Where the numbers come from
+#
+# The paper's numbers below are quoted from secondary summaries of the paper that agree
+# with each other (the project's `PAPERS.md` lists them); we have not yet checked them
+# against the PDF. Where a summary only describes a figure ("flat between 0.4 and
+# 0.8"), we compare with that description. Some settings of the paper's experiments (for
+# example the widths in Figure 9b and the network of Figure 10) are known to us only from
+# memory; the `paper` budget uses them, and this chapter never prints them as the
+# paper's values.
+#
+# ## The training recipe, chosen on the validation set
+#
+# The paper does not state its learning rate or batch size. We train every classifier
+# of this chapter with one recipe, chosen on the validation set (the last 10,000 of the
+# 60,000 training images; the test set is not used for any choice). The candidates are
+# the compressed schedule of the previous chapter and SGD on minibatches of 100 with the
+# paper's final momentum 0.95 (Appendix B.1) and a learning rate $\epsilon_0$ decaying
+# geometrically to $\epsilon_0/10$. Each candidate trains Figure 9's 784-256-256-10
+# ReLU network on 10,000 images, with dropout ($q = 0.5$ hidden, $q = 0.8$ input) and
+# without hidden dropout ($q = 1$); the recipe with the lowest mean validation error
+# wins. The dropout networks of the chapter also bound the norm of every unit's incoming
+# weights by $c = \sqrt{15}$ (max-norm), as in the previous chapter.
+
+# %%
+recipe_runs = {label: dt.run(c, device=env.device)
+               for label, (c,) in ch03b.recipe_configs(env.budget).items()}
+recipes = sorted({label.rsplit(", ", 1)[0] for label in recipe_runs})
+mean_val = {name: np.mean([r.final["val_error"] for label, r in recipe_runs.items()
+                           if label.startswith(name + ",")]) for name in recipes}
+chosen = min(mean_val, key=mean_val.get)
+first = recipe_runs[f"{chosen}, retain 0.5"]
+print(f"{first.final['epochs']} epochs on {first.config['train_size']:,} images, one seed; "
+      f"lowest mean validation error: {chosen}")
+print(f"recipe used by the chapter's runs: {ch03b.RECIPE} "
+      f"({'the validation choice' if chosen == ch03b.RECIPE else 'NOT the validation choice'})")
+Markdown(notebook.markdown_table(
+    ("recipe", "validation error, q = 0.5 (%)", "validation error, q = 1 (%)", "mean (%)"),
+    [(name, f"{100 * recipe_runs[name + ', retain 0.5'].final['val_error']:.2f}",
+      f"{100 * recipe_runs[name + ', retain 1.0'].final['val_error']:.2f}",
+      f"{100 * mean_val[name]:.2f}") for name in recipes]))
+
+# %% [markdown]
+# *Table 1. Validation error (%) of each candidate recipe, with hidden dropout
+# ($q = 0.5$) and without ($q = 1$), and their mean, which picks the recipe.*
+
+# %% [markdown]
+# ## The runs
+#
+# Every run below is a stored record (`results/runs/`), so this cell takes seconds;
+# `make reproduce` recomputes them. The test set is evaluated once, after the last
+# epoch, for every final network (Figure 11 analyses one network further).
+
+# %%
+fig9 = {label: dt.run(c, device=env.device)
+        for label, (c,) in ch03b.figure9_configs(env.budget).items()}
+fig10 = {label: dt.run(c, device=env.device)
+         for label, (c,) in ch03b.figure10_configs(env.budget).items()}
+fig11 = dt.run(ch03b.figure11_config(env.budget), device=env.device)
+table10 = {label: [dt.run(c, device=env.device) for c in runs]
+           for label, runs in ch03b.table10_configs(env.budget).items()}
+table9 = {label: dt.run(c, device=env.device)
+          for label, (c,) in ch03b.table9_configs(env.budget).items()}
+autoencoders = {label: dt.run(c, device=env.device)
+                for label, (c,) in ch03b.autoencoder_configs(env.budget).items()}
+all_runs = [*recipe_runs.values(), *fig9.values(), *fig10.values(),
+            dt.run(ch03b.figure11_network(env.budget), device=env.device), fig11,
+            *(r for runs in table10.values() for r in runs), *table9.values(),
+            *autoencoders.values()]
+print(f"{len(all_runs)} stored runs, "
+      f"{sum(r.provenance['wall_seconds'] for r in all_runs) / 60:.0f} minutes of compute in all")
+
+
+# %% tags=["hide-input"]
+def pct(value: float, digits: int = 2) -> str:
+    return f"{100 * value:.{digits}f}"
+
+
+def claim(claim_id: str, where: str, metric: str, paper_value: str, our_value: str,
+          status: str, seeds: int = 1, note: str = "") -> None:
+    row = scoreboard.record_claim(scoreboard.Claim(
+        claim_id=claim_id, paper="srivastava2014dropout", where=where, metric=metric,
+        paper_value=paper_value, our_value=our_value, budget=env.budget, seeds=seeds,
+        status=status, chapter=CHAPTER, note=note))
+    print(f"Scoreboard: {row.claim_id} -> {row.status}")
+
+
+# %% [markdown]
+# ## Figure 9: the retain probability
+#
+# **Paper.** A 784-2048-2048-2048-10 network trained on all 50,000 images, the retain
+# probability $q$ of the hidden units varied from 0.1 to 1. (a) With $n$ fixed, a small
+# $q$ underfits, the test error is flat for $0.4 \le q \le 0.8$ and rises towards
+# $q = 1$. (b) With $qn$ fixed (so a small $q$ gets more units), a small $q$ hurts much
+# less: at $q = 0.1$ the error falls from 2.7 % (a) to 1.7 % (b), and $q \approx 0.6$ is
+# best, with 0.5 close.
+#
+# **Ours.** A 784-256-256-10 network (a) and 784-$n$-$n$-10 with $n = \mathrm{round}(64/q)$
+# (b), trained on the first 10,000 training images for the epochs below, input retain
+# probability 0.8 in every run (how the paper treated the input layer here we have not
+# checked), one seed. The ratio $qn/n$ is $1/4$ in ours, against $256/2048 = 1/8$ in the
+# paper's widths as we remember them.
+
+# %%
+retains = ch03b.retain_values(env.budget)
+err9 = {panel: [fig9[f"({panel}) retain {q:.1f}"].final["test_error"] for q in retains]
+        for panel in "ab"}
+val9 = {panel: [fig9[f"({panel}) retain {q:.1f}"].final["val_error"] for q in retains]
+        for panel in "ab"}
+run9 = fig9[f"(a) retain {retains[0]:.1f}"]
+print(f"{run9.final['epochs']} epochs, {run9.final['updates']:,} weight updates per run")
+Markdown(notebook.markdown_table(
+    ("q (retain)", "n (a)", "test error (a) (%)", "n (b)", "test error (b) (%)",
+     "train error (b) (%)"),
+    [(f"{q:.1f}", fig9[f"(a) retain {q:.1f}"].config["sizes"][1], pct(err9["a"][i]),
+      fig9[f"(b) retain {q:.1f}"].config["sizes"][1], pct(err9["b"][i]),
+      pct(fig9[f"(b) retain {q:.1f}"].final["train_error"])) for i, q in enumerate(retains)]))
+
+# %% [markdown]
+# *Table 2. Test error (%) of every network of Figure 9, and the training error of the
+# $qn$-fixed networks (one seed each).*
+
+# %% tags=["hide-input"]
+fig, axes = plotting.new_axes("retain probability q of the hidden units", "error (%)",
+                              ncols=2, figsize=(10, 3.6))
+for ax, panel, title in zip(axes, "ab", ("(a) n = 256 fixed", "(b) qn = 64 fixed")):
+    ax.plot(retains, [100 * e for e in err9[panel]], "o-", label="test")
+    ax.plot(retains, [100 * e for e in val9[panel]], "s--", alpha=0.6, label="validation")
+    ax.set_title(title)
+    ax.set_yscale("log")
+    for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+        axis(plt.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "1235" else ""))
+    ax.legend()
+plt.show()
+
+# %% [markdown]
+# *Figure 1. Test and validation error (%, log scale) against the retain probability
+# $q$ of the hidden units: (a) 256 units per layer, (b) $\mathrm{round}(64/q)$ units per
+# layer. Drawn after Srivastava et al.'s Figure 9.*
+
+# %% tags=["hide-input"]
+plateau = [i for i, q in enumerate(retains) if 0.4 <= q <= 0.8]
+a_err = err9["a"]
+spread = max(a_err[i] for i in plateau) - min(a_err[i] for i in plateau) if plateau else 0.0
+best_plateau = min(a_err[i] for i in plateau) if plateau else min(a_err)
+low_worse, high_worse = a_err[0] > best_plateau, a_err[-1] > best_plateau
+flat = bool(plateau) and spread <= 0.005
+status = ("reproduced" if flat and low_worse and high_worse else
+          "direction only" if low_worse and (flat or high_worse) else "not reproduced")
+print(f"(a) spread of the test error over 0.4 <= q <= 0.8: {pct(spread)} points; "
+      f"q = {retains[0]:.1f}: {pct(a_err[0])} %, q = {retains[-1]:.1f}: {pct(a_err[-1])} %, "
+      f"best in the plateau: {pct(best_plateau)} %")
+claim("srivastava2014-fig9a-plateau", "Figure 9a",
+      "test error vs retain q, n fixed: flat for 0.4 <= q <= 0.8, higher at both ends",
+      "flat for 0.4 <= q <= 0.8; small q underfits; rises towards q = 1",
+      f"spread {pct(spread)} points over 0.4-0.8; q=0.1: {pct(a_err[0])} %, "
+      f"q=1: {pct(a_err[-1])} %, plateau best {pct(best_plateau)} %", status,
+      note="784-256-256-10 on 10,000 images instead of 3x2048 on 50,000; 'flat' read as a "
+           "spread of at most 0.5 points")
+
+# %% tags=["hide-input"]
+b_err = err9["b"]
+q_best = retains[min(range(len(retains)), key=val9["b"].__getitem__)]
+status = scoreboard.status_for(100 * b_err[0], 0.0, paper=1.7, tolerance=0.3,
+                               direction_holds=b_err[0] < a_err[0])
+print(f"q = {retains[0]:.1f}: {pct(a_err[0])} % with n fixed -> {pct(b_err[0])} % with qn fixed "
+      f"(paper: 2.7 % -> 1.7 %)")
+claim("srivastava2014-fig9b-small-q", "Figure 9b",
+      "test error (%) at retain q = 0.1: n fixed -> qn fixed", "2.7 -> 1.7",
+      f"{pct(a_err[0])} -> {pct(b_err[0])}", status,
+      note="reduced networks on 10,000 images: absolute errors are not comparable")
+in_band = 0.4 <= q_best <= 0.8
+status = ("reproduced" if q_best in (0.5, 0.6) else "direction only" if in_band
+          else "not reproduced")
+print(f"(b) lowest validation error at q = {q_best:.1f} "
+      f"(test error there {pct(b_err[retains.index(q_best)])} %)")
+claim("srivastava2014-fig9b-best-q", "Figure 9b", "retain q with the lowest error, qn fixed",
+      "q ≈ 0.6 best, 0.5 close", f"q = {q_best:.1f} (chosen on validation)", status,
+      note="one seed; neighbouring q differ by less than the seed-to-seed spread we "
+           "would expect")
+
+# %% [markdown]
+# **Paper vs ours (Figure 9).** At the `cpu` budget, panel (a) has the paper's shape
+# only in part. A very small retain probability underfits badly: at $q = 0.1$ the
+# network keeps about 26 of 256 units per layer and ends above 50 % error, with a
+# training error as high. From $q = 0.5$ to $q = 0.8$ the test error stays within a
+# few tenths of a point, but $q = 0.4$ is clearly worse, so our plateau is narrower
+# than the paper's $0.4 \le q \le 0.8$. The rise towards $q = 1$ is small, within
+# what we would expect from a second seed (we ran one). Panel (b) reproduces the
+# headline: keeping $qn$ fixed makes $q = 0.1$ far less harmful (Table 2). But in our
+# panel (b) the error keeps falling up to $q = 0.9$–$1$ instead of bottoming out near
+# $q = 0.6$. A likely reason, which we have not tested: our $qn = 64$ gives networks of
+# only 64–80 units at large $q$, too small for dropout to pay off within 4,000
+# updates (the paper's panel (a) network has 2,048 units per layer, eight times ours).
+
+# %% [markdown]
+# ## Figure 10: the size of the training set
+#
+# **Paper.** Training sets of 100, 500, 1,000, 5,000, 10,000 and 50,000 random MNIST
+# images, the same network and dropout rates for every size (retain 0.8 input, 0.5
+# hidden). Dropout gives no improvement at 100 and 500 images, large gains at
+# intermediate sizes and smaller gains at the largest: a "sweet spot".
+#
+# **Ours.** 784-256-256-10 with and without dropout, the first $N$ training images,
+# one seed. Every run makes the same number of weight updates: each training set is
+# repeated (tiled) to 50,000 images per epoch, so an epoch is 500 updates whatever $N$.
+# Only the dropout networks have the max-norm bound; without dropout the network is
+# unconstrained, as in the previous chapter.
+
+# %%
+sizes = sorted({r.config["train_size"] for r in fig10.values()})
+err10 = {kind: [fig10[f"{kind}, {n}"].final["test_error"] for n in sizes]
+         for kind in ("no dropout", "dropout")}
+gain = [a - b for a, b in zip(err10["no dropout"], err10["dropout"])]
+run10 = fig10[f"dropout, {sizes[0]}"]
+print(f"{run10.final['updates']:,} weight updates per run "
+      f"({run10.final['epochs']} epochs of {run10.config['epoch_size']:,} examples)")
+Markdown(notebook.markdown_table(
+    ("training images", "no dropout (%)", "dropout (%)", "gain (points)",
+     "train error, no dropout (%)", "train error, dropout (%)"),
+    [(f"{n:,}", pct(err10["no dropout"][i]), pct(err10["dropout"][i]), pct(gain[i]),
+      pct(fig10[f"no dropout, {n}"].final["train_error"]),
+      pct(fig10[f"dropout, {n}"].final["train_error"])) for i, n in enumerate(sizes)]))
+
+# %% [markdown]
+# *Table 3. Test error (%) with and without dropout for each training-set size, the
+# gain of dropout (no dropout minus dropout, in percentage points), and the training
+# errors on the $N$ distinct training images.*
+
+# %% tags=["hide-input"]
+fig, ax = plotting.new_axes("training images N (log scale)", "test error (%)")
+for kind, marker in (("no dropout", "o-"), ("dropout", "s-")):
+    ax.plot(sizes, [100 * e for e in err10[kind]], marker, label=kind)
+ax.set_xscale("log")
+ax.set_yscale("log")
+for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+    axis(plt.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "1235" else ""))
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# *Figure 2. Test error (%, log scale) against the number of training images (log
+# scale), with and without dropout, the same number of weight updates for every point.
+# Drawn after Srivastava et al.'s Figure 10.*
+
+# %% tags=["hide-input"]
+small = [i for i, n in enumerate(sizes) if n <= 500]
+middle = [i for i, n in enumerate(sizes) if 500 < n < sizes[-1]]
+peak = max((gain[i] for i in middle), default=float("-inf"))
+no_gain_small = bool(small) and all(gain[i] <= 0 for i in small)
+shape = bool(small) and bool(middle) and all(gain[i] < peak for i in small) \
+    and gain[-1] < peak
+status = ("reproduced" if shape and no_gain_small else "direction only" if shape
+          else "not reproduced")
+print("gain of dropout (points): " + ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(sizes, gain)))
+claim("srivastava2014-fig10-sweet-spot", "Figure 10",
+      "gain of dropout (points) vs training-set size",
+      "none at 100 and 500; largest at intermediate sizes; smaller at 50k",
+      ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(sizes, gain)), status,
+      note=f"784-256-256-10, a fixed {run10.final['updates']:,} updates per size, one seed")
+
+# %% [markdown]
+# **Paper vs ours (Figure 10).** At the `cpu` budget we do not see the paper's sweet
+# spot. Dropout helps most at the *smallest* training sets (100 to 1,000 images, several
+# points of error), less at 5,000 and 10,000, and at 50,000 images it is worse than no
+# dropout (Table 3). Two things differ from the paper and plausibly explain the two ends,
+# though we have not tested either. At 50,000 images our 4,000 updates are far too few for
+# the dropout network: it still makes about 2 % training errors, while the network
+# without dropout has nearly fitted its training set. At 100 and 500 images both networks
+# fit the training set perfectly, and with a 256-unit network (much smaller than the
+# paper's) dropout's noise may be enough to help where the paper's larger network could
+# not be rescued.
+
+# %% [markdown]
+# ## Figure 11: Monte-Carlo model averaging against weight scaling
+#
+# **Paper.** Dropout trains an ensemble of thinned networks that share weights. At test
+# time the paper uses one network with the weights scaled by $q$ ("weight scaling"; in
+# inverted dropout the scaling happens during training, so the test network is simply
+# the trained one). The alternative is to sample $k$ thinned networks and average their
+# predictions. On MNIST, Monte-Carlo averaging matches weight scaling at about $k = 50$
+# and is slightly better beyond, within one standard deviation.
+#
+# **Ours.** Figure 10's dropout network on all 50,000 images, but trained longer (the
+# epochs are printed below), since after Figure 10's 4,000 updates it was still
+# under-trained. We draw one
+# thinned network per pass (one dropout mask shared by all 10,000 test images,
+# `mc_predict(..., per_pass_masks=True)`), average the softmax outputs of the first
+# $k$, and repeat the whole sequence a few times with fresh masks for the spread. The
+# averages for every $k$ come from one set of samples (running sums).
+
+# %%
+net11 = dt.run(ch03b.figure11_network(env.budget), device=env.device)
+print(f"network: {net11.config['sizes']}, {net11.final['epochs']} epochs, "
+      f"{net11.final['updates']:,} updates, training error {pct(net11.final['train_error'])} %")
+k = np.array(fig11.final["k"])
+mc = 100 * np.array(fig11.final["mc_errors"])               # (repeats, max_k), percent
+mc_mean, mc_sd = mc.mean(0), mc.std(0, ddof=1) if len(mc) > 1 else np.zeros(len(k))
+scaled = 100 * fig11.final["weight_scaling_error"]
+matched = next((int(kk) for kk, m in zip(k, mc_mean) if m <= scaled), None)
+within_sd = next((int(kk) for kk, m, sd in zip(k, mc_mean, mc_sd) if m - sd <= scaled), None)
+print(f"weight scaling: {scaled:.2f} %; MC average over {len(mc)} sequences of "
+      f"{len(k)} samples each, {fig11.final['n_test']:,} test images")
+for kk in (1, 2, 5, 10, 20, 50, 100, int(k[-1])):
+    if kk <= k[-1]:
+        print(f"  k = {kk:3d}: {mc_mean[kk - 1]:.2f} % (sd {mc_sd[kk - 1]:.2f})")
+print(f"first k whose mean MC error is at or below weight scaling: {matched}")
+print(f"first k whose mean MC error is within one sd of weight scaling: {within_sd}")
+
+# %% tags=["hide-input"]
+fig, ax = plotting.new_axes("number of sampled networks k (log scale)", "test error (%)")
+ax.plot(k, mc_mean, label="Monte-Carlo average (mean over sequences)")
+ax.fill_between(k, mc_mean - mc_sd, mc_mean + mc_sd, alpha=0.25, label="± 1 sd")
+ax.axhline(scaled, color="black", ls="--", lw=1.2, label="weight scaling")
+ax.set_xscale("log")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# *Figure 3. Test error (%) of the average of $k$ sampled thinned networks (log scale in
+# $k$; band: ± one standard deviation over the repeated sequences) and of the
+# weight-scaled network (dashed). Drawn after Srivastava et al.'s Figure 11.*
+
+# %% tags=["hide-input"]
+status = ("reproduced" if matched is not None and 25 <= matched <= 100 else
+          "direction only" if within_sd is not None else "not reproduced")
+beyond = mc_mean[min(len(k), 100) - 1] - scaled
+claim("srivastava2014-fig11-mc-vs-scaling", "Figure 11",
+      "smallest k at which the MC average matches weight scaling", "k ≈ 50",
+      f"k = {matched}" if matched else
+      f"not reached by k = {int(k[-1])}; within 1 sd from k = {within_sd}", status,
+      seeds=len(mc),
+      note=f"784-256-256-10 dropout net, {net11.final['updates']:,} updates; at "
+           f"k = {min(len(k), 100)} MC minus "
+           f"weight scaling = {beyond:+.2f} points; seeds = repeated mask sequences")
+
+# %% [markdown]
+# **Paper vs ours (Figure 11).** The shape holds at the `cpu` budget: one thinned
+# network is much worse than the weight-scaled network, and the average of $k$ thinned
+# networks closes most of the gap quickly: about 0.2 points remain at $k = 10$ and about
+# 0.1 at $k = 30$.
+# From about $k = 40$ on, the average sits within one standard deviation of weight
+# scaling, as in the paper, but on average it stays slightly *above* it up to $k = 128$
+# instead of matching it at $k \approx 50$ and dropping slightly below. We scored the
+# claim "reproduced" only if the mean matched at $25 \le k \le 100$, and "direction
+# only" if the mean came within one standard deviation; we added the second rule after
+# seeing these numbers. With three sequences of masks and one network, the remaining
+# gap (a few test images of 10,000) is within the noise.
+
+# %% [markdown]
+# ## Table 10: Bernoulli against Gaussian dropout
+#
+# **Paper (Section 10).** Instead of multiplying each unit by a Bernoulli variable, one
+# can multiply it by $r \sim \mathcal{N}(1, \sigma^2)$ with the same variance,
+# $\sigma^2 = (1 - q)/q$ in the paper's retain probability, which is $\sigma^2 = p/(1-p)$
+# in our drop probability ($\sigma^2 = 1$ for the hidden units, $0.25$ for the input).
+# No scaling is needed at test time. On MNIST (2 layers of 1024 units) the paper reports
+# 1.08 ± 0.04 % with Bernoulli and 0.95 ± 0.04 % with Gaussian dropout.
+#
+# **Ours.** 784-256-256-10 on all 50,000 images for the epochs below, the package's
+# `GaussianDropout` against PyTorch's `nn.Dropout`, everything else identical, three
+# seeds (mean ± standard error).
+
+# %%
+t10 = {label: notebook.mean_se([100 * r.final["test_error"] for r in runs])
+       for label, runs in table10.items()}
+run_t10 = table10["Gaussian"][0]
+print(f"{run_t10.config['sizes']}, {run_t10.final['epochs']} epochs, "
+      f"{run_t10.final['updates']:,} updates; sigma^2 = "
+      f"{ch03b.gaussian_sigma2(run_t10.config['p_input']):.2f} (input), "
+      f"{ch03b.gaussian_sigma2(run_t10.config['p_hidden']):.2f} (hidden)")
+Markdown(notebook.markdown_table(
+    ("dropout", "test error, ours (%)", "test error, paper (%)", "seeds",
+     "per seed (%)", "validation error (%)"),
+    [(label, f"{t10[label][0]:.2f} ± {t10[label][1]:.2f}", paper, len(table10[label]),
+      ", ".join(pct(r.final["test_error"]) for r in table10[label]),
+      f"{np.mean([100 * r.final['val_error'] for r in table10[label]]):.2f}")
+     for label, paper in (("Bernoulli", "1.08 ± 0.04"), ("Gaussian", "0.95 ± 0.04"))]))
+
+# %% [markdown]
+# *Table 4. Test error (%) with Bernoulli and Gaussian dropout of the same variance:
+# ours (mean ± standard error over seeds) beside the paper's (± as printed in a summary
+# of the paper; we have not checked whether it is a standard deviation or a standard
+# error).*
+
+# %% tags=["hide-input"]
+(b_mean, b_se), (g_mean, g_se) = t10["Bernoulli"], t10["Gaussian"]
+status = scoreboard.status_for(g_mean, g_se, paper=0.95, tolerance=0.10,
+                               direction_holds=g_mean < b_mean)
+print(f"Gaussian minus Bernoulli: {g_mean - b_mean:+.2f} points "
+      f"(paper: -0.13); standard errors {b_se:.2f} and {g_se:.2f}")
+claim("srivastava2014-t10-gaussian-vs-bernoulli", "Table 10 (MNIST)",
+      "test error (%), Bernoulli -> Gaussian dropout", "1.08 ± 0.04 -> 0.95 ± 0.04",
+      f"{b_mean:.2f} ± {b_se:.2f} -> {g_mean:.2f} ± {g_se:.2f}", status,
+      seeds=len(table10["Gaussian"]),
+      note=f"784-256-256-10, {run_t10.final['epochs']} epochs instead of 2x1024 trained to "
+           "convergence")
+
+# %% [markdown]
+# **Paper vs ours (Table 10).** At the `cpu` budget Gaussian dropout is ahead of
+# Bernoulli dropout by about 0.06 points on average (Table 4), the paper's
+# direction, but the difference is about the size of one standard error: two of the
+# three Gaussian seeds tie the Bernoulli ones, and one is clearly better. Three seeds
+# cannot tell whether the paper's 0.13 points hold for our smaller network. (A first
+# attempt with 10 epochs, not kept, left both networks under-trained at about 2.5 %
+# test error, with Gaussian slightly behind.) The Bernoulli run with seed 0 has the
+# configuration of Figure 11's network and reproduces its test error exactly.
+
+# %% [markdown]
+# ## Table 9: dropout against other regularizers
+#
+# **Paper.** A 784-1024-1024-2048-10 ReLU network with six regularizers; dropout with
+# max-norm is best (error %):
+#
+# | L2 | L2 + L1 towards the end | L2 + KL-sparsity | max-norm | dropout + L2 | dropout + max-norm |
+# |---|---|---|---|---|---|
+# | 1.62 | 1.60 | 1.55 | 1.35 | 1.25 | 1.05 |
+#
+# **Ours.** 784-256-256-10 on all 50,000 images, 30 epochs (15,000 updates), one seed.
+# The coefficients
+# were **not tuned** (the budget did not allow a search per regularizer): L2 weight decay
+# $10^{-4}$ (on weights and biases, through the optimizer), L1 coefficient $10^{-5}$ on
+# the weights from the last third of training on, and a KL sparsity penalty of weight
+# 0.1 pulling each hidden unit's activity towards 0.1. The KL penalty is defined for
+# units with outputs in $[0, 1]$; for ReLU units we measure a unit's activity as the
+# batch mean of $1 - e^{-h}$, our choice. Max-norm uses $c = \sqrt{15}$.
+
+# %%
+rows9 = list(table9)
+err9t = {label: table9[label].final["test_error"] for label in rows9}
+PAPER_T9 = dict(zip(rows9, ("1.62", "1.60", "1.55", "1.35", "1.25", "1.05")))
+Markdown(notebook.markdown_table(
+    ("regularizer", "test error, ours (%)", "test error, paper (%)",
+     "validation error, ours (%)", "train error, ours (%)"),
+    [(label, pct(err9t[label]), PAPER_T9[label], pct(table9[label].final["val_error"]),
+      pct(table9[label].final["train_error"])) for label in rows9]))
+
+# %% [markdown]
+# *Table 5. Test error (%) of the same network with each regularizer: ours (one seed)
+# beside the paper's Table 9.*
+
+# %% tags=["hide-input"]
+ranking = sorted(rows9, key=err9t.get)
+dropout_rows = [r for r in rows9 if r.startswith("Dropout")]
+best_is_dmn = ranking[0] == "Dropout + max-norm"
+dropout_first = set(ranking[:2]) == set(dropout_rows)
+status = ("reproduced" if best_is_dmn and dropout_first else
+          "direction only" if best_is_dmn or dropout_first else "not reproduced")
+print("ours, best first: " + " < ".join(f"{r} ({pct(err9t[r])})" for r in ranking))
+claim("srivastava2014-t9-ranking", "Table 9",
+      "ranking of regularizers by test error (best first)",
+      "dropout + max-norm (1.05) < dropout + L2 (1.25) < max-norm < KL < L1 < L2",
+      " < ".join(f"{r} {pct(err9t[r])}" for r in ranking[:3]) + " < ...", status,
+      note=f"784-256-256-10, {table9['L2'].final['epochs']} epochs, untuned coefficients, "
+           "one seed")
+
+# %% [markdown]
+# **Paper vs ours (Table 9).** Not reproduced at the `cpu` budget: after 30 epochs the
+# two dropout networks are the *worst* of the six (Table 5), and the four regularizers
+# without dropout lie within about a tenth of a point of each other. The reason is the
+# same as in Figures 10 and 11: the networks without dropout fit their training set
+# exactly, while the dropout networks still make about 0.8 % training errors, so they
+# have not yet reached the regime where the paper measured them. (The "Dropout +
+# max-norm" run has exactly the configuration of Figure 11's network apart from its
+# name, and gives the same test error, as it should: same seed, same machine.) A fair
+# test of Table 9 needs the `paper` budget's training length, and coefficients tuned on
+# the validation set.
+
+# %% [markdown]
+# ## Figures 7 and 8: features and sparsity of an autoencoder
+#
+# **Paper.** An autoencoder with one hidden layer of 256 ReLU units, trained on MNIST
+# without dropout and with dropout ($q = 0.5$) on the hidden units. Without dropout the
+# features (each hidden unit's incoming weights, drawn as an image) look noisy and
+# co-adapted; with dropout they are clean strokes, edges and spots (Figure 7). Dropout
+# also makes the hidden activations sparser: the mean activation falls from about 2.0 to
+# about 0.7 (Figure 8).
+#
+# **Ours.** A 784-256-784 autoencoder (ReLU hidden units, sigmoid outputs, binary
+# cross-entropy summed over pixels), Adam with learning rate $10^{-3}$, 10 epochs on all
+# 50,000 images, one seed. The paper's loss and optimizer for this experiment are not in
+# our sources. Activations are measured on the 10,000 test images with dropout off.
+
+# %% tags=["hide-input"]
+def mosaic(features: list, cols: int = 5) -> np.ndarray:
+    tiles = np.array(features, dtype=float).reshape(-1, 28, 28) / 255.0
+    rows = -(-len(tiles) // cols)
+    out = np.ones((rows * 29 - 1, cols * 29 - 1))
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        out[r * 29:r * 29 + 28, c * 29:c * 29 + 28] = tile
+    return out
+
+
+plotting.show_masks([mosaic(r.final["features"]) for r in autoencoders.values()],
+                    [f"{label}" for label in autoencoders], xlabel="pixel column",
+                    ylabel="pixel row", colorbar_label="weight (scaled per unit to [0, 1])",
+                    panel_size=(3.6, 3.6))
+plt.show()
+
+# %% [markdown]
+# *Figure 4. The incoming weights of the first 25 hidden units of each autoencoder, each
+# drawn as a 28 × 28 image scaled to its own range (black: most negative, white: most
+# positive). Drawn after Srivastava et al.'s Figure 7.*
+
+# %% tags=["hide-input"]
+fig, (ax_act, ax_mean) = plotting.new_axes("activation", "count (log scale)", ncols=2,
+                                           figsize=(10, 3.6))
+for label, rec in autoencoders.items():
+    edges = np.array(rec.final["hist_edges"])
+    ax_act.stairs(np.maximum(rec.final["activation_hist"], 0.5), edges, label=label)
+    ax_mean.stairs(rec.final["mean_activation_hist"], edges, label=label)
+ax_act.set_yscale("log")
+ax_act.set_title("all hidden activations")
+ax_mean.set_xlabel("mean activation of an image's hidden units")
+ax_mean.set_ylabel("images")
+ax_mean.set_title("mean activation per image")
+for ax in (ax_act, ax_mean):
+    ax.legend()
+plt.show()
+
+# %% [markdown]
+# *Figure 5. Left: histogram of all hidden activations on the test images (log count;
+# the last bin collects everything above its edge). Right: histogram over test images of
+# the mean activation of the 256 hidden units. Drawn after Srivastava et al.'s Figure 8.*
+
+# %% tags=["hide-input"]
+stats = {label: (r.final["mean_activation"], r.final["fraction_zero"], r.final["test_loss"])
+         for label, r in autoencoders.items()}
+for label, (mean_act, zero, loss) in stats.items():
+    print(f"{label:10s}: mean activation {mean_act:.2f}, {100 * zero:.1f} % of activations "
+          f"are exactly 0, test reconstruction loss {loss:.1f} nats per image")
+(m0, _, _), (m1, _, _) = stats["no dropout"], stats["dropout"]
+close = abs(m0 - 2.0) <= 0.5 and abs(m1 - 0.7) <= 0.3
+status = ("reproduced" if m1 < m0 and close else "direction only" if m1 < m0
+          else "not reproduced")
+claim("srivastava2014-fig8-mean-activation", "Figure 8",
+      "mean hidden activation of the autoencoder, no dropout -> dropout",
+      "≈ 2.0 -> ≈ 0.7", f"{m0:.2f} -> {m1:.2f}", status,
+      note="784-256-784 ReLU, Adam, 10 epochs; our loss and optimizer, the paper's unknown "
+           "to us; 'reproduced' would need both within 0.5 / 0.3 of the paper's")
+
+# %% [markdown]
+# **Paper vs ours (Figures 7 and 8).** The sparsity result holds at the `cpu` budget:
+# with dropout the mean hidden activation falls about fivefold, to near the paper's
+# value, and about half of all activations are exactly zero instead of under a tenth
+# (printed above). Without dropout our mean activation is higher than the paper's
+# (about 2.6 against about 2.0); loss, optimizer and training length all differ, so we
+# do not read much into the level. The features (Figure 4) are a judgement by eye: with
+# dropout most tiles show a few localized dark or bright spots and strokes; without
+# dropout they look like fine, noisy textures spread over the whole image, as in the
+# paper, though the contrast is weaker than in the paper's tiles. Two of the 25 units
+# look like pure noise in both networks (the same two, since both start from the same
+# initial weights). They are "dead" units, inactive on every training image at the end
+# of training (a check we ran outside this notebook found 15 such units of 256 without
+# dropout and 14 with it), and their weights hardly moved from their initial values. Dropout costs reconstruction quality on the test images (higher loss,
+# printed above), which the paper does not report.
+
+# %% [markdown]
+# ## What it cost, and the `paper` budget
+#
+# The provenance of every stored run, and the cost of the `paper` budget. The `paper`
+# budget restores the paper's networks where our sources give them (Figure 9's
+# 3 × 2048 network and the 2 × 1024 network of Table 10), uses the widths we remember for
+# Figure 9b and Figure 10, trains on all 50,000 images for 3,000 epochs with max-norm
+# $c = 2$ (Appendix B.1), and keeps our recipe. We have not run it. Its cost is
+# estimated from the number of floating-point operations, at the effective speed our CPU
+# runs reached (one thread on a machine shared with other jobs, so a slow speed) and at
+# an *assumed* 10 TFLOP/s for a GPU, plus an *assumed* fixed cost of
+# 0.3 ms per weight update (kernel launches of small minibatches). Neither GPU figure is
+# measured: treat the total as an order of magnitude.
+
+# %%
+cpu_flops = sum(ch03b.training_flops(c) for runs in ch03b.configs(env.budget).values()
+                for c in runs)
+cpu_seconds = sum(r.provenance["wall_seconds"] for r in all_runs)
+paper_flops = sum(ch03b.training_flops(c) for runs in ch03b.configs("paper").values()
+                  for c in runs)
+rate = cpu_flops / cpu_seconds
+print(f"this budget: {cpu_flops:.2e} FLOP in {cpu_seconds / 60:.0f} min "
+      f"({rate / 1e9:.0f} GFLOP/s effective, evaluation included in the time)")
+paper_updates = sum(ch03b.n_updates(c) for runs in ch03b.configs("paper").values()
+                    for c in runs)
+print(f"paper budget: {paper_flops:.2e} FLOP -> {paper_flops / rate / 86400:.0f} days at "
+      f"that CPU speed, about {paper_flops / 1e13 / 3600:.0f} h at an assumed 10 TFLOP/s")
+print(f"paper budget: {paper_updates / 1e6:.0f} million weight updates -> at least "
+      f"{paper_updates * 3e-4 / 3600:.0f} h more at an assumed 0.3 ms of fixed cost per update")
+
+# %%
+Markdown(notebook.provenance_table(all_runs))
+
+# %% [markdown]
+# ## Summary
+#
+# The scoreboard rows of this chapter say, claim by claim, what held at the `cpu`
+# budget. In short:
+#
+# - **What held: the mechanisms.** Keeping $qn$ fixed makes a small retain probability
+#   far less harmful (Figure 9b at $q = 0.1$); the average of sampled thinned networks
+#   converges towards the weight-scaled network, within one standard deviation from
+#   $k \approx 40$ (Figure 11); and dropout makes an autoencoder's hidden activations
+#   much sparser (Figure 8: mean activation from about 2.6 to about 0.6, the paper's
+#   about 2.0 and 0.7).
+# - **What did not hold: the benefits that need long training.** With at most 15,000
+#   updates on all 50,000 images our dropout networks are under-trained, so they lose to
+#   the same network without dropout (Figure 10 at 50,000 images), Gaussian dropout is
+#   ahead of Bernoulli dropout by no more than the noise (Table 10), and the two dropout
+#   rows of Table 9 come last instead of first. On small training sets, where our networks do
+#   converge, dropout helps at every size, including the 100 and 500 images at which the
+#   paper saw no gain (Figure 10).
+# - **The shape of Figure 9a** holds in part: a small $q$ underfits, the error is flat for
+#   $0.5 \le q \le 0.8$, but $q = 0.4$ is already worse and the rise towards $q = 1$ is
+#   within seed noise.
+#
+# What we did not do: the paper's network sizes and training lengths (the `paper`
+# budget), more than one seed outside Table 10 and Figure 11, tuning of the Table 9
+# coefficients, and a check of the paper's numbers against the PDF.
+#
+# ## Exercises
+#
+# 1. In Figure 9b the width is $n = \mathrm{round}(64/q)$. How many units does a layer
+#    keep on average at $q = 0.1$ and at $q = 1$, and how many parameters does the
+#    784-$n$-$n$-10 network have in each case?
+#
+# :::{dropdown} Solution
+# On average $qn \approx 64$ units in both cases (exactly 64 at $q = 0.1$, $n = 640$, and
+# at $q = 1$, $n = 64$). The parameter counts are
+# $785 \cdot 640 + 641 \cdot 640 + 641 \cdot 10 = 919{,}050$ and
+# $785 \cdot 64 + 65 \cdot 64 + 65 \cdot 10 = 55{,}050$: panel (b) compares networks whose
+# sizes differ seventeenfold. Panel (b) changes the width and the dropout rate together,
+# so read it beside panel (a), where only the dropout rate changes.
+# :::
+#
+# 2. Why can weight scaling never be matched by $k = 1$ sampled network, however the
+#    network was trained?
+#
+# :::{dropdown} Solution
+# One thinned network uses, on average, only a fraction $q$ of the hidden units of every
+# layer, and its prediction is a single draw from the ensemble. Weight scaling
+# approximates the (geometric) mean of all $2^n$ thinned networks; averaging $k$ draws
+# approaches the arithmetic mean only as $k$ grows, with a variance that falls like
+# $1/k$.
+# :::
+#
+# ## References
+#
+# The works cited in this chapter are listed, with links, on the
+# [references page](../book/references.md).

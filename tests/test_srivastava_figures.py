@@ -1,0 +1,267 @@
+"""Chapter 3b (Srivastava et al. 2014, Figures 7-11 and Tables 9-10): the pn-fixed widths,
+Gaussian dropout's variance, cumulative MC averaging, tiling, the regularizers, config
+validation, and one smoke run of each new runner task on real MNIST."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import dropout_tutorial as dt
+from dropout_tutorial.experiments import srivastava_figures as ch
+from dropout_tutorial.data import TensorSplit
+from dropout_tutorial.experiments.mnist import build_model
+from dropout_tutorial.runner import checkpoint_path
+from dropout_tutorial.techniques import GaussianDropout
+from dropout_tutorial.training import TrainConfig
+
+
+# --- Figure 9 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pn, retain, n", [(64, 0.1, 640), (64, 0.3, 213), (64, 0.5, 128),
+                                           (64, 0.7, 91), (64, 1.0, 64), (256, 0.1, 2560)])
+def test_pn_width_keeps_the_expected_number_of_retained_units(pn, retain, n):
+    """n = round(pn / retain), so retain * n is pn up to rounding (half a unit times retain)."""
+    assert ch.pn_width(pn, retain) == n
+    assert abs(retain * n - pn) <= retain / 2 + 1e-9
+
+
+@pytest.mark.parametrize("retain", [0.0, -0.1, 1.5, True])
+def test_pn_width_rejects_retain_outside_0_1(retain):
+    with pytest.raises(ValueError, match="retain must be in \\(0, 1\\], got retain="):
+        ch.pn_width(64, retain)
+
+
+def test_figure9_cpu_configs_fix_n_in_a_and_pn_in_b():
+    runs = ch.figure9_configs("cpu")
+    assert len(runs) == 20
+    for retain in ch.retain_values("cpu"):
+        a, b = runs[f"(a) retain {retain:.1f}"][0], runs[f"(b) retain {retain:.1f}"][0]
+        assert a.sizes == (784, 256, 256, 10)
+        assert b.sizes == (784, ch.pn_width(64, retain), ch.pn_width(64, retain), 10)
+        for c in (a, b):
+            assert math.isclose(1 - c.p_hidden, retain)          # PyTorch's drop probability
+            assert c.p_input == 0.2 and c.train_size == 10_000 and c.val_size is None
+    assert runs["(b) retain 0.1"][0].sizes[1] == 640
+
+
+def test_figure9_paper_configs_use_the_papers_network():
+    runs = ch.figure9_configs("paper")
+    assert runs["(a) retain 0.5"][0].sizes == (784, 2048, 2048, 2048, 10)
+    assert runs["(b) retain 0.5"][0].sizes == (784, 512, 512, 1024, 10)
+
+
+# --- Table 10: Gaussian dropout --------------------------------------------------------------
+
+@pytest.mark.parametrize("p, sigma2", [(0.5, 1.0), (0.2, 0.25), (0.0, 0.0), (0.75, 3.0)])
+def test_gaussian_sigma2_is_p_over_1_minus_p(p, sigma2):
+    """sigma^2 = p / (1 - p) in the drop-probability convention = (1 - r) / r with r = 1 - p."""
+    assert math.isclose(ch.gaussian_sigma2(p), sigma2)
+    r = 1 - p
+    if r < 1:
+        assert math.isclose(ch.gaussian_sigma2(p), (1 - r) / r)
+
+
+def test_gaussian_sigma2_rejects_p_1():
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\), got p=1.0"):
+        ch.gaussian_sigma2(1.0)
+
+
+def test_table10_gaussian_network_has_the_bernoulli_variance():
+    """The Gaussian run's layers multiply by N(1, p/(1-p)): same mean and variance as the
+    Bernoulli run's inverted dropout (checked on 200,000 seeded draws)."""
+    runs = ch.table10_configs("cpu")
+    bern, gauss = runs["Bernoulli"][0], runs["Gaussian"][0]
+    assert {c.seed for c in runs["Gaussian"]} == {0, 1, 2}
+    assert (bern.dropout, gauss.dropout) == ("inverted", "gaussian")
+    assert bern.sizes == gauss.sizes and bern.train == gauss.train
+    net = build_model(gauss, torch.device("cpu"))
+    layers = [m for m in net if isinstance(m, GaussianDropout)]
+    assert [m.p for m in layers] == [0.2, 0.5, 0.5]
+    torch.manual_seed(0)
+    for m in (layers[0], layers[1]):
+        noise = m.train()(torch.ones(200_000))
+        assert abs(noise.mean().item() - 1) < 0.01
+        assert abs(noise.var().item() - ch.gaussian_sigma2(m.p)) < 0.02
+        bernoulli = nn.Dropout(m.p).train()(torch.ones(200_000))
+        assert abs(bernoulli.var().item() - ch.gaussian_sigma2(m.p)) < 0.02
+
+
+# --- Figure 11: cumulative MC averaging ------------------------------------------------------
+
+def test_cumulative_mc_errors_equal_explicit_averaging(gen):
+    probs = torch.rand(12, 50, 10, generator=gen).softmax(-1)
+    labels = torch.randint(0, 10, (50,), generator=gen)
+    errors = ch.cumulative_mc_errors(probs, labels)
+    assert errors.shape == (12,)
+    for k in range(1, 13):
+        explicit = (probs[:k].mean(0).argmax(-1) != labels).double().mean()
+        assert errors[k - 1].item() == pytest.approx(explicit.item(), abs=0)
+
+
+def test_cumulative_mc_errors_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="probs must be"):
+        ch.cumulative_mc_errors(torch.rand(3, 5, 10), torch.zeros(4, dtype=torch.long))
+
+
+def test_figure11_uses_a_longer_trained_full_data_dropout_network():
+    config = ch.figure11_config("cpu")
+    fig10 = ch.figure10_configs("cpu")["dropout, 50000"][0]
+    assert config.model == ch.figure11_network("cpu")
+    assert config.model.sizes == fig10.sizes and config.model.train_size is None
+    assert (config.model.p_input, config.model.p_hidden) == (fig10.p_input, fig10.p_hidden)
+    assert ch.n_updates(config.model) == 15_000 > ch.n_updates(fig10)
+    assert (config.max_k, config.repeats, config.n_test) == (128, 3, None)
+
+
+def test_mc_config_rejects_a_network_without_dropout():
+    plain = ch.figure10_configs("smoke")["no dropout, 100"][0]
+    with pytest.raises(ValueError, match="model must use dropout"):
+        ch.MCAveragingConfig("x", "smoke", plain)
+    with pytest.raises(ValueError, match="max_k must be a positive int, got max_k=0"):
+        ch.MCAveragingConfig("x", "smoke", ch.figure11_config("smoke").model, max_k=0)
+
+
+# --- Figure 10: tiling and the fixed number of updates -------------------------------------
+
+def test_tile_to_repeats_every_example_equally():
+    data = TensorSplit(torch.arange(5.0).view(5, 1).repeat(1, 3), torch.arange(5))
+    tiled = ch.tile_to(data, 20)
+    assert len(tiled) == 20
+    assert torch.equal(torch.bincount(tiled.y), torch.full((5,), 4))
+    assert torch.equal(tiled.x[:, 0].long(), tiled.y)               # rows stay with labels
+    assert ch.tile_to(data, 0) is data and ch.tile_to(data, 3) is data
+    with pytest.raises(ValueError, match="size must be an int >= 0, got size=-1"):
+        ch.tile_to(data, -1)
+
+
+def test_figure10_every_size_gets_the_same_number_of_updates():
+    runs = ch.figure10_configs("cpu")
+    sizes = (100, 500, 1_000, 5_000, 10_000, 50_000)
+    assert set(runs) == {f"{k}, {n}" for k in ("no dropout", "dropout") for n in sizes}
+    updates = set()
+    for label, (c,) in runs.items():
+        assert c.epoch_size % c.train_size == 0                    # equal repeats per example
+        updates.add(c.train.epochs * max(c.epoch_size, c.train_size) // c.train.batch_size)
+        assert (c.p_hidden > 0) == label.startswith("dropout")
+    assert updates == {4_000}
+
+
+# --- Table 9: regularizers -----------------------------------------------------------------
+
+def test_kl_sparsity_is_zero_at_the_target_and_matches_the_formula():
+    assert ch.kl_sparsity(torch.full((7,), 0.1), 0.1).item() == pytest.approx(0, abs=1e-7)
+    a = torch.tensor([0.3, 0.05])
+    rho = 0.1
+    expected = (rho * torch.log(rho / a) + (1 - rho) * torch.log((1 - rho) / (1 - a))).mean()
+    assert ch.kl_sparsity(a, rho).item() == pytest.approx(expected.item())
+    assert ch.kl_sparsity(a, rho).item() > 0
+
+
+def test_l1_term_starts_at_l1_from_epoch_and_kl_term_reads_the_hidden_units():
+    config = ch.SrivastavaMLPConfig("x", "smoke", sizes=(4, 3, 2), l1=0.5, l1_from_epoch=2,
+                                    kl_weight=1.0, train=TrainConfig(epochs=3))
+    model = ch._build_mlp(config, "cpu")
+    reg = ch._regularizer(config, model, per_epoch=2, start_epoch=0)
+    l1 = 0.5 * sum(m.weight.abs().sum() for m in model if isinstance(m, nn.Linear))
+    values = []
+    for _ in range(6):                             # 3 epochs of 2 steps
+        h = model[1](model[0](torch.ones(5, 4)))   # the forward pass fills the KL hook
+        model[3](model[2](h))
+        kl = ch.kl_sparsity(ch.unit_activity(h), config.kl_target)
+        values.append((reg(model) - kl).item())
+    assert values[:4] == pytest.approx([0.0] * 4, abs=1e-6)
+    assert values[4:] == pytest.approx([l1.item()] * 2, rel=1e-6)
+    resumed = ch._regularizer(config, model, per_epoch=2, start_epoch=2)
+    model(torch.ones(5, 4))
+    assert resumed(model).item() > l1.item()       # L1 active at once after resuming
+
+
+def test_table9_rows_combine_the_papers_regularizers():
+    rows = {k: v[0] for k, v in ch.table9_configs("cpu").items()}
+    assert list(rows) == ["L2", "L2 + L1 towards the end", "L2 + KL-sparsity", "Max-norm",
+                          "Dropout + L2", "Dropout + max-norm"]
+    for label, c in rows.items():
+        assert (c.train.weight_decay > 0) == ("L2" in label)
+        assert (c.train.max_norm is not None) == ("max-norm" in label.lower())
+        assert (c.p_hidden == 0.5) == label.startswith("Dropout")
+    assert rows["L2 + L1 towards the end"].l1_from_epoch == 20
+    assert len({dt.config_hash(c) for c in rows.values()}) == 6
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(l1_from_epoch=10), "l1_from_epoch must be < train.epochs=10, got l1_from_epoch=10"),
+    (dict(l1=-1.0), "l1 must be finite and >= 0, got l1=-1.0"),
+    (dict(kl_target=1.0), r"kl_target must be in \(0, 1\), got kl_target=1.0"),
+    (dict(epoch_size=-5), "epoch_size must be an int >= 0, got epoch_size=-5"),
+])
+def test_mlp_config_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ch.SrivastavaMLPConfig("x", "smoke", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(p_hidden=1.0), r"p_hidden must be in \[0, 1\), got p_hidden=1.0"),
+    (dict(hidden=8, n_features=9), "n_features must be <= hidden=8, got n_features=9"),
+])
+def test_autoencoder_config_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ch.AutoencoderConfig("x", "smoke", **kwargs)
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_every_budget_has_unique_run_names_per_config(budget):
+    runs = [c for group in ch.configs(budget).values() for c in group]
+    assert len({dt.config_hash(c) for c in runs}) == len(runs)
+    assert all(c.budget == budget for c in runs)
+
+
+# --- smoke runs of the new tasks -----------------------------------------------------------
+
+def test_smoke_runs_of_the_new_tasks():
+    """srivastava_mlp (tiled), srivastava_mc (trains its network through the runner when
+    the checkpoint is missing) and srivastava_autoencoder, on real MNIST."""
+    mc = ch.figure11_config("smoke")
+    record = dt.run(mc, progress=False)
+    assert checkpoint_path(mc.model).exists()
+    errors = record.final["mc_errors"]
+    assert len(errors) == mc.repeats and len(errors[0]) == mc.max_k
+    assert all(0 <= e <= 1 for e in errors[0]) and 0 <= record.final["weight_scaling_error"] <= 1
+    trained = dt.run(mc.model, progress=False)
+    assert trained.final["train_size"] == 2_000
+    assert trained.final["updates"] == 20                          # 2,000 / 100
+    tiled = dt.run(ch.figure10_configs("smoke")["dropout, 100"][0], progress=False)
+    assert (tiled.final["train_size"], tiled.final["updates"]) == (100, 20)  # 2,000 tiled
+    ae = dt.run(ch.autoencoder_configs("smoke")["dropout"][0], progress=False)
+    assert len(ae.final["features"]) == 25 and len(ae.final["features"][0]) == 784
+    assert sum(ae.final["activation_hist"]) == 10_000 * 256
+    assert 0 < ae.final["fraction_zero"] < 1 and ae.final["test_loss"] > 0
+
+
+def test_n_parameters_matches_the_built_networks():
+    c = ch.figure9_configs("cpu")["(b) retain 0.1"][0]
+    assert ch.n_parameters(c) == sum(p.numel() for p in build_model(c, torch.device("cpu"))
+                                     .parameters())
+    ae = ch.autoencoder_configs("cpu")["dropout"][0]
+    assert ch.n_parameters(ae) == sum(p.numel() for p in ch.build_autoencoder(ae).parameters())
+    t9 = ch.table9_configs("cpu")["L2"][0]
+    assert ch.training_flops(t9) == 6.0 * ch.n_parameters(t9) * 50_000 * 30
+
+
+def test_n_updates_counts_tiled_epochs():
+    runs = ch.figure10_configs("paper")
+    assert ch.n_updates(runs["dropout, 100"][0]) == 3000 * 500
+    assert ch.n_updates(ch.figure11_config("paper")) == 0
+    assert ch.n_updates(ch.figure9_configs("cpu")["(a) retain 0.5"][0]) == 40 * 100
+
+
+def test_recipe_names_every_candidate_and_rejects_others():
+    runs = ch.recipe_configs("cpu")
+    assert len(runs) == 8 and all(c.train_size == 10_000 for (c,) in runs.values())
+    assert ch.recipe(ch.RECIPE, 20) == ch.sgd_schedule(20, 0.03)
+    schedule = ch.sgd_schedule(20, 0.03)
+    assert schedule.lr * schedule.lr_decay ** 20 == pytest.approx(0.003)   # decays to lr / 10
+    with pytest.raises(ValueError, match="recipe must be 'chapter 3 \\(Hinton\\)' or one of"):
+        ch.recipe("SGD lr 0.5", 20)
