@@ -6,7 +6,7 @@ Each chapter module exposes ``configs(budget) -> dict[str, list[config]]``;
 every run the book needs (CI checks that each run of the book's budget is stored).
 """
 from . import (concrete, how_dropout_works, mc_classification, mc_regression,  # noqa: F401
-               mnist, mnist_papers, srivastava_figures)  # importing registers each task
+               mnist, mnist_papers, recurrent, srivastava_figures)  # registers each task
 from .mnist import MNISTConfig, build_model, load_mnist_splits
 
 __all__ = ["CHAPTERS", "all_configs", "MNISTConfig", "load_mnist_splits", "build_model"]
@@ -18,6 +18,7 @@ CHAPTERS = {
     "04_mc_dropout_regression": mc_regression,
     "05_mc_dropout_classification": mc_classification,
     "06_concrete_dropout": concrete,
+    "07_recurrent_dropout": recurrent,
 }
 
 
