@@ -206,3 +206,21 @@ def test_smoke_sentiment_run_records_test_error_per_epoch():
     assert rec.history["epoch"] == [1, 2]
     assert all(0 < v < 1 for v in rec.history["test_rmse"])
     assert rec.final["mc_samples"] == 2 and math.isfinite(rec.final["mc_test_rmse"])
+
+
+def test_longer_runs_differ_from_their_base_only_in_length_and_name():
+    import dataclasses
+
+    from dropout_tutorial.experiments import recurrent as ch07
+    base = ch07.lm_configs("cpu")
+    longer = ch07.lm_longer_configs("cpu")
+    assert set(longer) == {f"{label}, longer" for label in ch07.LONGER_VARIANTS}
+    for label in ch07.LONGER_VARIANTS:
+        cfg, ref = longer[f"{label}, longer"][0], base[label][0]
+        assert (cfg.epochs, cfg.decay_after) == (16, 11)
+        assert cfg.name != ref.name
+        assert dataclasses.replace(cfg, name=ref.name, epochs=ref.epochs,
+                                   decay_after=ref.decay_after) == ref
+    assert ch07.lm_longer_configs("paper") == {}
+    names = [c.name for runs in ch07.configs("cpu").values() for c in runs]
+    assert len(names) == len(set(names))
