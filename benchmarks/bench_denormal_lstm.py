@@ -13,25 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 
 import torch
 from torch import nn
 
-from dropout_tutorial.reproducibility import benchmark_meta, cpu_model
+from dropout_tutorial.reproducibility import benchmark_meta, cpu_model, median_time
 from dropout_tutorial.techniques.recurrent import VariationalLSTM
 
-
-def median_time(fn, repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

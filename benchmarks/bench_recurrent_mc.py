@@ -18,30 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dropout_tutorial.reproducibility import benchmark_meta, cpu_model
+from dropout_tutorial.reproducibility import benchmark_meta, cpu_model, median_time
 from dropout_tutorial.techniques.mc import mc_predict
 from dropout_tutorial.techniques.recurrent import (
     LockedDropout, VariationalLSTM, WeightDropLSTM, embedding_dropout,
 )
 
-
-def median_time(fn, repeats: int, warmup: int) -> float:
-    """Median wall time of ``fn()`` in seconds, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def forward_backward(model: nn.Module, x: torch.Tensor):

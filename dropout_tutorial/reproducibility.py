@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 __all__ = ["THREADS_ENV", "set_seed", "configure_threads", "environment_info", "git_commit",
-           "cpu_model", "benchmark_meta"]
+           "cpu_model", "benchmark_meta", "median_time"]
 
 THREADS_ENV = "DROPOUT_TUTORIAL_THREADS"
 
@@ -87,6 +87,21 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def median_time(fn, repeats: int, warmup: int) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after ``warmup``
+    untimed calls (for the scripts in ``benchmarks/``)."""
+    import statistics
+    import time
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def benchmark_meta(**settings) -> dict:

@@ -28,8 +28,8 @@ from tqdm import tqdm
 from .techniques._validation import check_int
 from .techniques.concrete import concrete_dropout, concrete_regularizer
 
-__all__ = ["StackedMLP", "StackedConcreteMLP", "stacked_dropout", "fit_stacked", "gather_rows", "sampled_networks_forward",
-           "stacked_mc_regression"]
+__all__ = ["StackedMLP", "StackedConcreteMLP", "stacked_dropout", "fit_stacked", "gather_rows",
+           "sampled_networks_forward", "stacked_mc_regression"]
 
 
 def stacked_dropout(x: Tensor, p: Tensor, training: bool = True,
@@ -303,8 +303,8 @@ def stacked_mc_regression(model: StackedMLP, x: Tensor, y: Tensor, *, T: int, ta
     Gal's code used, draws a mask per point instead; each point's predictive distribution,
     and so the expectation of every metric, is the same, while the random draws fall from
     :math:`TMF` to :math:`TF` per layer. The samples are streamed in chunks of passes (at
-    most ``max_elements`` hidden activations at once) with running sums and a running log-sum-exp, so memory
-    does not grow with :math:`T`.
+    most ``max_elements`` hidden activations at once) with running sums and a running
+    log-sum-exp, so memory does not grow with :math:`T`.
 
     Args:
         model: the trained networks.
@@ -323,7 +323,9 @@ def stacked_mc_regression(model: StackedMLP, x: Tensor, y: Tensor, *, T: int, ta
     K, M = x.shape[:2]
     if y.shape != (K, M):
         raise ValueError(f"y must have shape (K, M) = {(K, M)}, got {tuple(y.shape)}")
-    as_k = lambda v: torch.as_tensor(v, dtype=torch.float64, device=x.device).expand(K)[:, None]  # noqa: E731
+    def as_k(v) -> Tensor:                       # a float or (K,) values as a (K, 1) column
+        return torch.as_tensor(v, dtype=torch.float64, device=x.device).expand(K)[:, None]
+
     tau, mean, std = as_k(tau), as_k(y_mean), as_k(y_std)
     if not bool((tau > 0).all()):
         raise ValueError("tau must be > 0 for every network")

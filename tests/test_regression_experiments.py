@@ -105,3 +105,15 @@ def test_co2_smoke_run_predicts_on_the_whole_grid():
     n = len(co2.prediction_inputs())
     assert len(record.history["mc_mean"]) == len(record.history["mc_std"]) == n
     assert all(s >= 0 for s in record.history["mc_std"])
+
+
+def test_normalized_puts_rmse_as_a_ratio_and_loglik_as_a_difference():
+    rows = [uci.Comparison("a", "mc_rmse", 2.2, 0.2, 2.0, 0.1),
+            uci.Comparison("a", "ll", -1.5, 0.05, -1.4, 0.02)]
+    labels, ours, ours_se, paper, paper_se = uci.normalized(rows, "mc_rmse")
+    assert labels == ["a"] and ours == [pytest.approx(1.1)] and ours_se == [pytest.approx(0.1)]
+    assert paper == [1.0] and paper_se == [pytest.approx(0.05)]
+    _, ours, ours_se, paper, paper_se = uci.normalized(rows, "ll")
+    assert ours == [pytest.approx(-0.1)] and (ours_se, paper, paper_se) == ([0.05], [0.0], [0.02])
+    # gap 0.2 <= hypot(0.2, 0.1) = 0.224: within; gap 0.1 > hypot(0.05, 0.02) = 0.054: not
+    assert rows[0].within and not rows[1].within

@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("list", "run"))
     parser.add_argument("chapters", nargs="*", help="notebook names (default: all)")
-    parser.add_argument("--budget", default=None, help="smoke, cpu or paper (default: $DROPOUT_BUDGET or cpu)")
+    parser.add_argument("--budget", default=None,
+                        help="smoke, cpu or paper (default: $DROPOUT_BUDGET or cpu)")
     parser.add_argument("--only", default="", help="run only configs whose name contains this")
     parser.add_argument("--device", default=None)
     parser.add_argument("--force", action="store_true")

@@ -72,7 +72,9 @@ def _co2_task(config: CO2Config, device: torch.device, checkpoint: Path,
               progress: bool | None) -> tuple[dict, dict]:
     generator = set_seed(config.seed)
     co2 = load_co2()
-    as_column = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)[:, None]  # noqa: E731
+    def as_column(a) -> torch.Tensor:
+        return torch.as_tensor(a, dtype=torch.float32, device=device)[:, None]
+
     train = TensorSplit(as_column(co2.x_train), as_column(co2.y_train))
     model = MLP((1, *[config.width] * config.depth, 1), config.activation,
                 p_hidden=config.p).to(device)

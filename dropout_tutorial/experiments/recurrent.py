@@ -79,6 +79,23 @@ def _check_prob(value, name):
         raise ValueError(f"{name} must be in [0, 1), got {name}={value!r}")
 
 
+def _check_variant(config, output_field: str) -> None:
+    """Check ``config.variant`` and its drop probabilities: ``p_hidden`` and ``p_embed``
+    only for variational dropout, no dropout at all for ``"none"``; ``output_field`` names
+    the dropout after the recurrent layer (``p_output`` or ``p_dense``)."""
+    _check_choice(config.variant, VARIANTS, "variant")
+    for name in ("p_embed", "p_input", "p_hidden", output_field):
+        _check_prob(getattr(config, name), name)
+    if config.variant != "variational" and (config.p_hidden or config.p_embed):
+        raise ValueError(f"p_hidden and p_embed need variant='variational', got "
+                         f"variant={config.variant!r}, p_hidden={config.p_hidden}, "
+                         f"p_embed={config.p_embed}")
+    output = getattr(config, output_field)
+    if config.variant == "none" and (config.p_input or output):
+        raise ValueError(f"variant='none' takes no dropout, got p_input={config.p_input}, "
+                         f"{output_field}={output}")
+
+
 def _check_pos_int(value, name, allow_none=False):
     if allow_none and value is None:
         return
@@ -161,16 +178,7 @@ class LMConfig:
 
     def __post_init__(self):
         get_budget(self.budget)
-        _check_choice(self.variant, VARIANTS, "variant")
-        for name in ("p_embed", "p_input", "p_hidden", "p_output"):
-            _check_prob(getattr(self, name), name)
-        if self.variant != "variational" and (self.p_hidden or self.p_embed):
-            raise ValueError(f"p_hidden and p_embed need variant='variational', got "
-                             f"variant={self.variant!r}, p_hidden={self.p_hidden}, "
-                             f"p_embed={self.p_embed}")
-        if self.variant == "none" and (self.p_input or self.p_output):
-            raise ValueError(f"variant='none' takes no dropout, got p_input={self.p_input}, "
-                             f"p_output={self.p_output}")
+        _check_variant(self, "p_output")
         for name in ("embed_dim", "hidden", "layers", "batch_size", "bptt", "epochs",
                      "eval_batch_size"):
             _check_pos_int(getattr(self, name), name)
@@ -393,15 +401,7 @@ class SentimentConfig:
 
     def __post_init__(self):
         get_budget(self.budget)
-        _check_choice(self.variant, VARIANTS, "variant")
-        for name in ("p_embed", "p_input", "p_hidden", "p_dense"):
-            _check_prob(getattr(self, name), name)
-        if self.variant != "variational" and (self.p_hidden or self.p_embed):
-            raise ValueError(f"p_hidden and p_embed need variant='variational', got "
-                             f"variant={self.variant!r}")
-        if self.variant == "none" and (self.p_input or self.p_dense):
-            raise ValueError("variant='none' takes no dropout, got p_input="
-                             f"{self.p_input}, p_dense={self.p_dense}")
+        _check_variant(self, "p_dense")
         for name in ("embed_dim", "hidden", "maxlen", "epochs", "batch_size"):
             _check_pos_int(getattr(self, name), name)
         _check_pos_int(self.train_segments, "train_segments", allow_none=True)

@@ -125,7 +125,8 @@ class UCIConfig:
             raise ValueError(f"dataset must be one of {sorted(UCI_DATASETS)}, "
                              f"got dataset={self.dataset!r}")
         if self.protocol not in PROTOCOLS:
-            raise ValueError(f"protocol must be one of {PROTOCOLS}, got protocol={self.protocol!r}")
+            raise ValueError(f"protocol must be one of {PROTOCOLS}, "
+                             f"got protocol={self.protocol!r}")
 
 
 def weight_decay(p: float | np.ndarray, tau: float | np.ndarray, n: int,
@@ -344,14 +345,12 @@ def normalized(rows: list[Comparison], metric: str) -> tuple[list[str], list[flo
     """``labels, ours, ours_se, paper, paper_se`` for one metric on a common scale: RMSE as a
     ratio to the paper's value, log-likelihood as a difference from it (nats)."""
     picked = [r for r in rows if r.metric == metric]
-    if metric == "mc_rmse":
-        scale = [(r.paper, 0.0) for r in picked]
-        f = lambda v, s, z: v / s  # noqa: E731
-    else:
-        scale = [(1.0, r.paper) for r in picked]
-        f = lambda v, s, z: v - z  # noqa: E731
-    return ([r.dataset for r in picked],
-            [f(r.ours, s, z) for r, (s, z) in zip(picked, scale)],
-            [r.ours_se / s for r, (s, _) in zip(picked, scale)],
-            [f(r.paper, s, z) for r, (s, z) in zip(picked, scale)],
-            [r.paper_se / s for r, (s, _) in zip(picked, scale)])
+    if metric == "mc_rmse":                     # ratio to the paper's value
+        ours = [r.ours / r.paper for r in picked]
+        ours_se = [r.ours_se / r.paper for r in picked]
+        paper, paper_se = [1.0] * len(picked), [r.paper_se / r.paper for r in picked]
+    else:                                       # difference from the paper's value
+        ours = [r.ours - r.paper for r in picked]
+        ours_se = [r.ours_se for r in picked]
+        paper, paper_se = [0.0] * len(picked), [r.paper_se for r in picked]
+    return [r.dataset for r in picked], ours, ours_se, paper, paper_se
