@@ -36,9 +36,9 @@ from .budgets import get_budget
 from .device import get_device
 from .reproducibility import configure_threads, environment_info
 
-__all__ = ["SCHEMA_VERSION", "RunRecord", "MissingResultError", "register_task", "TASKS",
-           "config_hash", "run", "load_record", "project_root", "results_dir", "cache_dir",
-           "record_path", "checkpoint_path", "write_json_atomic"]
+__all__ = ["SCHEMA_VERSION", "HASH_OMIT_DEFAULT", "RunRecord", "MissingResultError",
+           "register_task", "TASKS", "config_hash", "run", "load_record", "project_root",
+           "results_dir", "cache_dir", "record_path", "checkpoint_path", "write_json_atomic"]
 
 SCHEMA_VERSION = 1          # bump when the meaning of a stored record changes
 RESULTS_ENV = "DROPOUT_TUTORIAL_RESULTS"
@@ -80,13 +80,57 @@ class RunRecord:
                    data["provenance"], Path(path))
 
 
+#: ``dataclasses.field(metadata=...)`` key: leave the field out of the hashed config while it
+#: holds its default, so that adding a field does not change the hash of existing configs.
+HASH_OMIT_DEFAULT = "hash_omit_default"
+
+
+def _is_dataclass_instance(obj) -> bool:
+    return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+
+
+def _field_default(field: dataclasses.Field, owner):
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    raise TypeError(f"field '{field.name}' of {type(owner).__name__} has "
+                    f"metadata {HASH_OMIT_DEFAULT}=True but no default")
+
+
+def _omit_defaults(obj, data):
+    """Remove from ``data`` (``dataclasses.asdict(obj)``, or a part of it) every field whose
+    metadata has ``hash_omit_default`` and whose value equals its default; recurses into
+    nested dataclasses, lists, tuples and dict values."""
+    if _is_dataclass_instance(obj):
+        for field in dataclasses.fields(obj):
+            value = getattr(obj, field.name)
+            if field.metadata.get(HASH_OMIT_DEFAULT) and value == _field_default(field, obj):
+                del data[field.name]
+            else:
+                _omit_defaults(value, data[field.name])
+    elif isinstance(obj, (list, tuple)):
+        for value, part in zip(obj, data):
+            _omit_defaults(value, part)
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            _omit_defaults(value, data[key])
+    return data
+
+
 def _canonical(config) -> str:
-    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+    """The JSON string that :func:`config_hash` hashes: the schema version and
+    ``dataclasses.asdict(config)``, without the fields declared with
+    ``dataclasses.field(default=..., metadata={"hash_omit_default": True})`` that hold their
+    default (a field added that way keeps the hashes, and so the stored records, of every
+    config that does not use it)."""
+    if not _is_dataclass_instance(config):
         raise TypeError(f"config must be a dataclass instance, got {type(config).__name__}")
     for field in ("task", "name", "seed", "budget"):
         if not hasattr(config, field):
             raise TypeError(f"config must have a '{field}' field, got {type(config).__name__}")
-    return json.dumps({"schema": SCHEMA_VERSION, "config": dataclasses.asdict(config)},
+    data = _omit_defaults(config, dataclasses.asdict(config))
+    return json.dumps({"schema": SCHEMA_VERSION, "config": data},
                       sort_keys=True, separators=(",", ":"))
 
 

@@ -3,7 +3,9 @@ at each budget, masks over time, perplexity evaluation and checkpointed resumpti
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,6 +18,9 @@ from dropout_tutorial.experiments.recurrent import (LMConfig, SentimentConfig,
                                                     lm_perplexity, mc_lm_perplexity,
                                                     token_log_probs)
 from dropout_tutorial.runner import checkpoint_path, config_hash
+from dropout_tutorial.techniques.recurrent import VariationalGRU, VariationalLSTM
+
+STORED_RUNS = Path(__file__).resolve().parents[1] / "results" / "runs"
 
 
 def tiny(variant="variational", **kw) -> LMConfig:
@@ -130,6 +135,8 @@ def test_lm_config_rejects_bad_values(kwargs, match):
     (dict(p_dense=1.5), "p_dense"),
     (dict(train_segments=0), "train_segments"),
     (dict(epochs=0), "epochs"),
+    (dict(cell="rnn"), r"cell must be one of \('lstm', 'gru'\), got cell='rnn'"),
+    (dict(cell="GRU"), "cell"),
 ])
 def test_sentiment_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -224,3 +231,81 @@ def test_longer_runs_differ_from_their_base_only_in_length_and_name():
     assert ch07.lm_longer_configs("paper") == {}
     names = [c.name for runs in ch07.configs("cpu").values() for c in runs]
     assert len(names) == len(set(names))
+
+
+# ------------------------------------------------------------------ GRU sentiment runs
+
+def test_the_cell_field_keeps_the_hashes_of_the_stored_cpu_sentiment_runs():
+    """Adding ``cell`` (hash_omit_default) left the cpu LSTM configs' hashes unchanged: each
+    matches the name of its stored record NAME--HASH.json, and the record's config is the
+    config without the new field."""
+    runs = [c for rs in ch07.sentiment_configs("cpu").values() for c in rs]
+    assert len(runs) == 3 and {c.cell for c in runs} == {"lstm"}
+    for cfg in runs:
+        stored = sorted(STORED_RUNS.glob(f"{cfg.name}--*.json"))
+        assert stored, f"no stored record for {cfg.name}"
+        hashes = {path.stem.rsplit("--", 1)[1] for path in stored}
+        assert config_hash(cfg) in hashes
+        record = json.loads((STORED_RUNS / f"{cfg.name}--{config_hash(cfg)}.json").read_text())
+        assert record["config_hash"] == config_hash(cfg)
+        assert record["config"] == {k: v for k, v in dataclasses.asdict(cfg).items()
+                                    if k != "cell"}
+    assert len({config_hash(dataclasses.replace(c, cell="gru")) for c in runs} |
+               {config_hash(c) for c in runs}) == 6
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_gru_sentiment_configs_are_the_lstm_runs_with_a_gru(budget):
+    """Same labels, sizes and rates as sentiment_configs, cell="gru", names
+    gal2016-sentiment-{budget}-gru-{slug}, new hashes; not (yet) part of configs()."""
+    lstm, gru = ch07.sentiment_configs(budget), ch07.sentiment_gru_configs(budget)
+    assert list(gru) == list(lstm) == ["no dropout", "naive dropout", "variational"]
+    slugs = {"no dropout": "no-dropout", "naive dropout": "naive-dropout",
+             "variational": "variational"}
+    for label, (cfg,) in gru.items():
+        assert cfg.cell == "gru" and cfg.name == f"gal2016-sentiment-{budget}-gru-{slugs[label]}"
+        assert dataclasses.replace(cfg, cell="lstm", name=lstm[label][0].name) == lstm[label][0]
+    everything = [c for rs in ch07.configs(budget).values() for c in rs]
+    gru_runs = [c for rs in gru.values() for c in rs]
+    assert not {c.name for c in gru_runs} & {c.name for c in everything}
+    assert len({config_hash(c) for c in everything + gru_runs}) == len(everything) + 3
+
+
+@pytest.mark.parametrize("cell, variant, expected", [
+    ("lstm", "none", nn.LSTM), ("lstm", "naive", nn.LSTM), ("lstm", "variational", VariationalLSTM),
+    ("gru", "none", nn.GRU), ("gru", "naive", nn.GRU), ("gru", "variational", VariationalGRU),
+])
+def test_sentiment_regressor_uses_the_configured_cell(cell, variant, expected):
+    """cell="gru": nn.GRU for none / naive, VariationalGRU (p_input, p_hidden, no output
+    mask) for variational; one prediction per segment, deterministic in eval mode."""
+    rates = {"none": {}, "naive": dict(p_input=0.5, p_dense=0.5),
+             "variational": dict(p_embed=0.5, p_input=0.3, p_hidden=0.4, p_dense=0.5)}[variant]
+    cfg = SentimentConfig(name="s", budget="smoke", cell=cell, variant=variant, embed_dim=4,
+                          hidden=5, **rates)
+    torch.manual_seed(0)
+    model = SentimentRegressor(30, cfg)
+    assert type(model.rnn) is expected
+    if variant == "variational":
+        assert (model.rnn.p_input, model.rnn.p_hidden, model.rnn.p_output) == (0.3, 0.4, 0.0)
+    x = torch.randint(0, 30, (7, 11))
+    assert model(x).shape == (7,)
+    model.eval()
+    assert torch.equal(model(x), model(x))
+
+
+def test_smoke_gru_sentiment_run_trains_one_epoch_on_the_scale_data():
+    """A tiny GRU config (16 units, 64 segments, 1 epoch) runs through the runner and stores
+    a record with its per-epoch history, final test RMSE and MC dropout RMSE."""
+    cfg = dataclasses.replace(ch07.sentiment_gru_configs("smoke")["variational"][0], epochs=1,
+                              train_segments=64)
+    rec = dt.run(cfg)
+    assert rec.config["cell"] == "gru" and rec.config["name"].startswith(
+        "gal2016-sentiment-smoke-gru-")
+    assert rec.config_hash == config_hash(cfg) != config_hash(dataclasses.replace(cfg,
+                                                                                  cell="lstm"))
+    assert rec.history["epoch"] == [1] and len(rec.history["test_rmse"]) == 1
+    assert all(0 < v < 1 for v in rec.history["test_rmse"] + rec.history["train_rmse"])
+    assert math.isfinite(rec.history["train_loss"][0]) and rec.history["seconds"][0] > 0
+    assert rec.final["epochs"] == 1 and rec.final["train_segments"] == 64
+    assert rec.final["test_rmse"] == rec.history["test_rmse"][-1]
+    assert rec.final["mc_samples"] == 2 and math.isfinite(rec.final["mc_test_rmse"])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,100 @@ def test_config_hash_changes_with_every_field():
     hashes = {config_hash(c) for c in [base, *variants]}
     assert len(hashes) == len(variants) + 1
 
+
+
+# A config as first stored, and the same config after fields were added later: one with
+# hash_omit_default (its default keeps the old hashes) and one plain field (which does not).
+@dataclass(frozen=True)
+class Before:
+    name: str
+    budget: str = "cpu"
+    seed: int = 0
+    value: float = 1.0
+    task: str = "count_test"
+
+
+@dataclass(frozen=True)
+class After:
+    name: str
+    budget: str = "cpu"
+    seed: int = 0
+    cell: str = field(default="lstm", metadata={"hash_omit_default": True})
+    value: float = 1.0
+    sizes: tuple = field(default_factory=tuple, metadata={"hash_omit_default": True})
+    task: str = "count_test"
+
+
+@dataclass(frozen=True)
+class AfterPlain(Before):
+    cell: str = "lstm"
+
+
+@dataclass(frozen=True)
+class Inner:
+    lr: float = 0.1
+
+
+@dataclass(frozen=True)
+class InnerAfter:
+    lr: float = 0.1
+    nesterov: bool = field(default=False, metadata={"hash_omit_default": True})
+
+
+@dataclass(frozen=True)
+class Outer:
+    name: str
+    train: object = None
+    budget: str = "cpu"
+    seed: int = 0
+    task: str = "count_test"
+
+
+@dataclass(frozen=True)
+class NoDefault:
+    name: str
+    budget: str
+    seed: int
+    task: str
+    cell: str = field(metadata={"hash_omit_default": True})
+
+
+def test_a_hash_omit_default_field_at_its_default_keeps_the_hash():
+    """A field declared with metadata {"hash_omit_default": True} is left out of the hash
+    while it equals its default (default or default_factory), also in nested dataclasses;
+    a plain field at its default still changes the hash."""
+    for kw in ({}, {"seed": 3, "value": 2.5}):
+        assert config_hash(After("x", **kw)) == config_hash(Before("x", **kw))
+    assert config_hash(After("x", cell="lstm", sizes=())) == config_hash(Before("x"))
+    assert config_hash(Outer("o", train=InnerAfter())) == config_hash(Outer("o", train=Inner()))
+    assert config_hash(Outer("o", train=[InnerAfter(0.2)])) == \
+        config_hash(Outer("o", train=[Inner(0.2)]))
+    assert config_hash(AfterPlain("x")) != config_hash(Before("x"))
+    assert '"cell"' not in runner._canonical(After("x"))
+
+
+def test_a_hash_omit_default_field_changes_the_hash_when_it_differs_from_its_default():
+    base = config_hash(Before("x"))
+    hashes = {base, config_hash(After("x", cell="gru")), config_hash(After("x", sizes=(1, 2))),
+              config_hash(After("x", cell="gru", sizes=(1, 2)))}
+    assert len(hashes) == 4
+    assert '"cell":"gru"' in runner._canonical(After("x", cell="gru"))
+    nested = config_hash(Outer("o", train=InnerAfter(nesterov=True)))
+    assert nested != config_hash(Outer("o", train=Inner()))
+
+
+def test_an_omitted_default_is_still_stored_in_the_record():
+    """Only the hash skips the field: the stored record holds the whole config, and the old
+    config finds the new record (same path)."""
+    rec = run(After("rec"))
+    assert rec.config["cell"] == "lstm" and rec.config_hash == config_hash(Before("rec"))
+    assert record_path(Before("rec")) == rec.path and run(Before("rec")).final == rec.final
+    assert CALLS == ["rec"]
+
+
+def test_hash_omit_default_needs_a_default():
+    with pytest.raises(TypeError, match="cell.*no default"):
+        config_hash(NoDefault("x", "cpu", 0, "count_test", "gru"))
 
 def test_miss_then_hit_then_force():
     cfg = CountConfig("c1", value=2.5)

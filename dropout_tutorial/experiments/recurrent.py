@@ -21,7 +21,9 @@ Two runner tasks:
   approximation; at the end, the test perplexity of MC dropout (``mc_samples`` stochastic
   passes, per-word probabilities averaged) is added.
 * ``"sentiment_regression"``: Gal's sentiment experiment on Pang & Lee's scale data: an
-  embedding, one LSTM layer and a linear output regress the (standardised) rating of a
+  embedding, one LSTM layer (or GRU layer, ``cell="gru"``, the paper's other recurrent
+  network, with :class:`~dropout_tutorial.techniques.recurrent.VariationalGRU` for
+  variational dropout) and a linear output regress the (standardised) rating of a
   200-token review segment, with Adam and L2 weight decay; test RMSE after every epoch, and
   MC dropout RMSE at the end.
 
@@ -44,16 +46,18 @@ from torch import nn
 
 from ..budgets import by_budget, get_budget
 from ..reproducibility import set_seed
-from ..runner import register_task
-from ..techniques.recurrent import EmbeddingDropout, VariationalLSTM
+from ..runner import HASH_OMIT_DEFAULT, register_task
+from ..techniques.recurrent import EmbeddingDropout, VariationalGRU, VariationalLSTM
 from ..text_data import (batchify, bptt_batches, load_ptb, load_scale_data, perplexity,
                          sentiment_segments)
 
-__all__ = ["VARIANTS", "LMConfig", "SentimentConfig", "WordLM", "SentimentRegressor",
+__all__ = ["VARIANTS", "CELLS", "LMConfig", "SentimentConfig", "WordLM", "SentimentRegressor",
            "token_log_probs", "lm_perplexity", "mc_lm_perplexity", "train_lm",
-           "train_sentiment", "configs", "PAPER_PTB", "flush_denormal"]
+           "train_sentiment", "configs", "sentiment_gru_configs", "PAPER_PTB",
+           "flush_denormal"]
 
 VARIANTS = ("none", "naive", "variational")
+CELLS = ("lstm", "gru")      # recurrent layer of the sentiment regressor
 
 #: Gal & Ghahramani (2016), Table 1, rows whose values are verified in the project's notes
 #: (PAPERS.md, tags S12/S13): (validation, test) perplexity; MC rows have test only.
@@ -368,8 +372,14 @@ class SentimentConfig:
         variant: ``"none"``, ``"naive"`` (fresh masks per step on the embedding output and
             the LSTM output) or ``"variational"`` (Gal: word-type embedding dropout
             ``p_embed``, one mask per sequence on input ``p_input`` and state ``p_hidden``).
+        cell: the recurrent layer, ``"lstm"`` (:class:`torch.nn.LSTM`, or
+            :class:`~dropout_tutorial.techniques.recurrent.VariationalLSTM` for variational
+            dropout) or ``"gru"`` (:class:`torch.nn.GRU` /
+            :class:`~dropout_tutorial.techniques.recurrent.VariationalGRU`). Left out of the
+            config hash while it is ``"lstm"``, so the LSTM runs stored before the field
+            existed keep their records.
         embed_dim, hidden: 128 and 128 in the paper.
-        p_dense: dropout on the LSTM's last output, before the linear layer.
+        p_dense: dropout on the recurrent layer's last output, before the linear layer.
         l2: Keras ``l2`` coefficient on all weights (loss term ``l2 * sum(w**2)``),
             i.e. weight decay ``2 * l2`` in PyTorch's Adam.
         maxlen, nb_words, test_split: data preparation (see ``sentiment_segments``).
@@ -382,6 +392,7 @@ class SentimentConfig:
     budget: str
     seed: int = 0
     variant: str = "variational"
+    cell: str = dataclasses.field(default="lstm", metadata={HASH_OMIT_DEFAULT: True})
     embed_dim: int = 128
     hidden: int = 128
     p_embed: float = 0.0
@@ -401,6 +412,7 @@ class SentimentConfig:
 
     def __post_init__(self):
         get_budget(self.budget)
+        _check_choice(self.cell, CELLS, "cell")
         _check_variant(self, "p_dense")
         for name in ("embed_dim", "hidden", "maxlen", "epochs", "batch_size"):
             _check_pos_int(getattr(self, name), name)
@@ -408,7 +420,7 @@ class SentimentConfig:
 
 
 class SentimentRegressor(nn.Module):
-    """Embedding -> one LSTM layer -> dropout -> Linear(hidden, 1), on ids ``(B, T)``."""
+    """Embedding -> one LSTM or GRU layer -> dropout -> Linear(hidden, 1), on ids ``(B, T)``."""
 
     def __init__(self, vocab_size: int, config: SentimentConfig):
         super().__init__()
@@ -416,10 +428,11 @@ class SentimentRegressor(nn.Module):
         self.variant, self.p_input, self.p_dense = c.variant, c.p_input, c.p_dense
         self.embedding = EmbeddingDropout(vocab_size, c.embed_dim, p=c.p_embed)
         if c.variant == "variational":
-            self.rnn = VariationalLSTM(c.embed_dim, c.hidden, p_input=c.p_input,
-                                       p_hidden=c.p_hidden, p_output=0.0)
+            variational = VariationalGRU if c.cell == "gru" else VariationalLSTM
+            self.rnn = variational(c.embed_dim, c.hidden, p_input=c.p_input,
+                                   p_hidden=c.p_hidden, p_output=0.0)
         else:
-            self.rnn = nn.LSTM(c.embed_dim, c.hidden)
+            self.rnn = (nn.GRU if c.cell == "gru" else nn.LSTM)(c.embed_dim, c.hidden)
         self.dense = nn.Linear(c.hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -624,6 +637,16 @@ def sentiment_configs(budget: str) -> dict[str, list[SentimentConfig]]:
     return {label: [SentimentConfig(name=f"gal2016-sentiment-{budget}-{_slug(label)}",
                                     budget=budget, **fields, **size)]
             for label, fields in runs.items()}
+
+
+def sentiment_gru_configs(budget: str) -> dict[str, list[SentimentConfig]]:
+    """The runs of :func:`sentiment_configs` with a GRU instead of the LSTM (``cell="gru"``),
+    named ``gal2016-sentiment-{budget}-gru-{variant}``; the same labels, sizes and dropout
+    probabilities. Not part of :func:`configs` until their records are stored."""
+    return {label: [dataclasses.replace(cfg, cell="gru",
+                                        name=f"gal2016-sentiment-{cfg.budget}-gru-{_slug(label)}")
+                    for cfg in runs]
+            for label, runs in sentiment_configs(budget).items()}
 
 
 LONGER_VARIANTS = ("naive (Zaremba)", "variational tied")

@@ -28,8 +28,8 @@ from .mc import (MCDropoutMode, enable_mc_dropout, expected_entropy, mc_log_like
                  predictive_mean, predictive_probs, regression_predictive, variation_ratio)
 from .meta import (MetaDropoutMLP, inner_adapt, meta_dropout, meta_query_loss,
                    sample_sinusoid_tasks, sinusoid_meta_dropout_demo)
-from .recurrent import (EmbeddingDropout, LockedDropout, VariationalLSTM, WeightDropLSTM,
-                        embedding_dropout, locked_dropout)
+from .recurrent import (EmbeddingDropout, LockedDropout, VariationalGRU, VariationalLSTM,
+                        WeightDropLSTM, embedding_dropout, locked_dropout)
 from .tools import Finding, check_dropout, is_dropout_layer, swap, uses_dropout
 from .variational_gaussian import (KINGMA_C, KINGMA_CONST, MOLCHANOV_K, LinearVD, kl_kingma,
                                    kl_molchanov, local_reparameterization, variational_kl)
@@ -59,7 +59,7 @@ __all__ = [
     "DropConnectLinear", "drop_path", "DropPath",
     # recurrent: locked / variational / embedding dropout, weight-dropped LSTM
     "locked_dropout", "LockedDropout", "embedding_dropout", "EmbeddingDropout",
-    "VariationalLSTM", "WeightDropLSTM",
+    "VariationalLSTM", "VariationalGRU", "WeightDropLSTM",
     # Monte-Carlo dropout
     "MCDropoutMode", "enable_mc_dropout", "mc_predict", "predictive_mean",
     "regression_predictive", "mc_log_likelihood", "model_precision", "predictive_probs",

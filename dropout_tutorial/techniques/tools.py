@@ -8,7 +8,8 @@ Two predicates decide what counts as dropout:
 * :func:`uses_dropout`: any module whose ``training`` flag switches randomness on: the layers
   above plus modules with internal dropout (``nn.MultiheadAttention``, ``nn.RNNBase`` and
   ``nn.Transformer*Layer`` with a non-zero ``dropout``, and the package's
-  ``VariationalLSTM``, ``WeightDropLSTM``, ``EmbeddingDropout``, attention modules).
+  ``VariationalLSTM``, ``VariationalGRU``, ``WeightDropLSTM``, ``EmbeddingDropout``,
+  attention modules).
 
 A class can state its kind with the class attributes ``is_dropout_layer`` and
 ``uses_dropout`` (booleans); they take precedence over every rule. Without them, a class

@@ -1,4 +1,5 @@
-"""Tests for locked dropout, embedding dropout, VariationalLSTM and WeightDropLSTM.
+"""Tests for locked dropout, embedding dropout, VariationalLSTM, VariationalGRU and
+WeightDropLSTM.
 
 Statistical tests use z = 5 binomial bounds (TECHNIQUES.md §0.3): a false alarm rate of about
 6e-7 per test, and every test is seeded.
@@ -11,10 +12,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from dropout_tutorial.techniques.mc import enable_mc_dropout
 from dropout_tutorial.techniques.recurrent import (
-    EmbeddingDropout, LockedDropout, VariationalLSTM, WeightDropLSTM, _keep_mask,
+    EmbeddingDropout, LockedDropout, VariationalGRU, VariationalLSTM, WeightDropLSTM, _keep_mask,
     embedding_dropout, locked_dropout,
 )
+from dropout_tutorial.techniques.tools import is_dropout_layer, uses_dropout
 
 Z = 5.0
 
@@ -346,6 +349,310 @@ class TestVariationalLSTM:
         assert not torch.equal(mask[0] == 0, mask[1] == 0)
 
 
+# ------------------------------------------------------------------ variational GRU
+
+def reference_gru(gru: VariationalGRU, x, masks, hx=None):
+    """A plain autograd GRU written from the docstring equations (PyTorch's gate order r, z, n,
+    b_hn inside the product with r, the unmasked h in the interpolation), with given masks.
+    Time-first input ``(T, B, D)``."""
+    T, B, _ = x.shape
+    H, L = gru.hidden_size, gru.num_layers
+
+    def mask(m, k):                                   # gate k's mask: shared when tied
+        return 1 if m is None else (m if gru.tied else m[k])
+
+    inp, hs = x, []
+    for l in range(L):
+        w_ih, w_hh = getattr(gru, f"weight_ih_l{l}"), getattr(gru, f"weight_hh_l{l}")
+        if gru.bias:
+            b_ih, b_hh = getattr(gru, f"bias_ih_l{l}"), getattr(gru, f"bias_hh_l{l}")
+        else:
+            b_ih = b_hh = x.new_zeros(3 * H)
+        zx, zh = masks["input"][l], masks["hidden"][l]
+        h = x.new_zeros(B, H) if hx is None else hx[l]
+        outs = []
+        for t in range(T):
+            gx, gh = [], []
+            for k in range(3):
+                rows = slice(k * H, (k + 1) * H)
+                gx.append((inp[t] * mask(zx, k)) @ w_ih[rows].T + b_ih[rows])
+                gh.append((h * mask(zh, k)) @ w_hh[rows].T + b_hh[rows])
+            r = torch.sigmoid(gx[0] + gh[0])
+            z = torch.sigmoid(gx[1] + gh[1])
+            n = torch.tanh(gx[2] + r * gh[2])
+            h = (1 - z) * n + z * h
+            outs.append(h)
+        inp = torch.stack(outs)
+        hs.append(h)
+    out = inp if masks["output"] is None else inp * masks["output"]
+    return out, torch.stack(hs)
+
+
+def gru_outputs_and_grads(model, x, hx, params):
+    """Outputs of ``model(x, hx)`` and the gradients of a loss that weighs every output
+    differently with respect to ``x``, ``hx`` and ``params`` (float64)."""
+    y, h = model(x, hx)
+    weights = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).view_as(y)
+    loss = (y * weights).sum() + (h ** 3).sum()
+    inputs = [x] + ([] if hx is None else [hx]) + list(params)
+    return (y, h), torch.autograd.grad(loss, inputs)
+
+
+def assert_matches_nn_gru(var: VariationalGRU, ref: nn.GRU, x, hx) -> None:
+    """Same outputs, final state and gradients (input, state, every parameter), float64."""
+    names = [n for n, _ in ref.named_parameters()]
+    assert names == [n for n, _ in var.named_parameters()]
+    (y1, h1), g1 = gru_outputs_and_grads(var, x, hx, [getattr(var, n) for n in names])
+    (y2, h2), g2 = gru_outputs_and_grads(ref, x, hx, [getattr(ref, n) for n in names])
+    tol = dict(rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(y1, y2, **tol)
+    torch.testing.assert_close(h1, h2, **tol)
+    assert len(g1) == len(g2) == len(names) + 1 + (hx is not None)
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(a, b, **tol)
+
+
+def scaled_gru(var: VariationalGRU, zx_b, zh_b) -> nn.GRU:
+    """A one-layer nn.GRU whose weight columns are scaled by one sequence's masks: input gate
+    k uses W_ik diag(z_x^k), recurrent gate k uses W_hk diag(z_h^k)."""
+    H, D = var.hidden_size, var.input_size
+    state = {k: v.clone() for k, v in var.state_dict().items()}
+    if var.tied:                                      # one mask for the three gates
+        zx_b, zh_b = zx_b.expand(3, D), zh_b.expand(3, H)
+    state["weight_ih_l0"] = (state["weight_ih_l0"].view(3, H, D) * zx_b.unsqueeze(1)).view(-1, D)
+    state["weight_hh_l0"] = (state["weight_hh_l0"].view(3, H, H) * zh_b.unsqueeze(1)).view(-1, H)
+    ref = nn.GRU(D, H, dtype=torch.float64)
+    ref.load_state_dict(state)
+    return ref
+
+
+class TestVariationalGRU:
+    @pytest.mark.parametrize("tied", [True, False])
+    @pytest.mark.parametrize("batch_first", [False, True])
+    @pytest.mark.parametrize("bias", [True, False])
+    def test_eval_equals_nn_gru_with_copied_weights(self, tied, batch_first, bias):
+        """Eval mode = nn.GRU with the same weights: outputs, h_n and all gradients (float64,
+        3 layers, with an initial state)."""
+        torch.manual_seed(0)
+        ref = nn.GRU(4, 6, num_layers=3, bias=bias, batch_first=batch_first,
+                     dtype=torch.float64)
+        var = VariationalGRU.from_gru(ref, tied=tied, p_input=0.5, p_hidden=0.5,
+                                      p_output=0.5).eval()
+        x = torch.randn((3, 7, 4) if batch_first else (7, 3, 4), dtype=torch.float64,
+                        requires_grad=True)
+        hx = torch.randn(3, 3, 6, dtype=torch.float64, requires_grad=True)
+        assert_matches_nn_gru(var, ref, x, hx)
+
+    @pytest.mark.parametrize("tied", [True, False])
+    @pytest.mark.parametrize("batch_first", [False, True])
+    @pytest.mark.parametrize("bias", [True, False])
+    @pytest.mark.parametrize("with_hx", [False, True])
+    def test_training_with_p0_equals_nn_gru(self, tied, batch_first, bias, with_hx):
+        """With all rates 0, training mode runs exactly nn.GRU's recurrence and gradients."""
+        torch.manual_seed(1)
+        ref = nn.GRU(3, 5, num_layers=2, bias=bias, batch_first=batch_first,
+                     dtype=torch.float64)
+        var = VariationalGRU.from_gru(ref, tied=tied, p_input=0.0, p_hidden=0.0, p_output=0.0)
+        assert var.training
+        x = torch.randn((4, 6, 3) if batch_first else (6, 4, 3), dtype=torch.float64,
+                        requires_grad=True)
+        hx = torch.randn(2, 4, 5, dtype=torch.float64, requires_grad=True) if with_hx else None
+        assert_matches_nn_gru(var, ref, x, hx)
+
+    @pytest.mark.parametrize("tied", [True, False])
+    @pytest.mark.parametrize("bias", [True, False])
+    def test_matches_reference_with_the_same_masks(self, tied, bias):
+        """Train mode with given masks equals the equations written as a plain autograd loop:
+        outputs, h_n and the gradients of inputs, state and every parameter."""
+        torch.manual_seed(2)
+        var = VariationalGRU(3, 5, num_layers=2, p_input=0.3, p_hidden=0.4, p_output=0.5,
+                             tied=tied, bias=bias).double()
+        x = torch.randn(6, 4, 3, dtype=torch.float64, requires_grad=True)
+        hx = torch.randn(2, 4, 5, dtype=torch.float64, requires_grad=True)
+        masks = var.sample_masks(4, like=x, generator=gen(3))
+        params = list(var.parameters())
+        (y, h), grads = gru_outputs_and_grads(lambda x, hx: var(x, hx, masks=masks), x, hx,
+                                              params)
+        (y_ref, h_ref), grads_ref = gru_outputs_and_grads(
+            lambda x, hx: reference_gru(var, x, masks, hx), x, hx, params)
+        tol = dict(rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(y, y_ref, **tol)
+        torch.testing.assert_close(h, h_ref, **tol)
+        for a, b in zip(grads, grads_ref):
+            torch.testing.assert_close(a, b, **tol)
+        assert (y == 0).any()                        # the output mask did drop something
+
+    @pytest.mark.parametrize("tied, bias, p_hidden", [(True, True, 0.3), (False, True, 0.3),
+                                                      (True, False, 0.0), (False, False, 0.0)])
+    def test_gradcheck_with_fixed_masks(self, tied, bias, p_hidden):
+        """The hand-written backward agrees with finite differences (inputs, state, weights),
+        with and without a recurrent mask and biases."""
+        torch.manual_seed(4)
+        var = VariationalGRU(2, 3, num_layers=2, p_input=0.3, p_hidden=p_hidden, p_output=0.3,
+                             tied=tied, bias=bias).double()
+        x = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
+        h0 = torch.randn(2, 2, 3, dtype=torch.float64, requires_grad=True)
+        masks = var.sample_masks(2, like=x, generator=gen(5))
+        assert (masks["hidden"][0] is None) == (p_hidden == 0.0)
+        names = [n for n, _ in var.named_parameters()]
+
+        def f(x, h0, *params):
+            y, h = functional_call(var, dict(zip(names, params)), (x, h0), {"masks": masks})
+            return y.sum() + (h ** 2).sum()
+
+        params = tuple(p.detach().clone().requires_grad_() for p in var.parameters())
+        assert torch.autograd.gradcheck(f, (x, h0) + params)
+
+    @pytest.mark.parametrize("tied", [True, False])
+    def test_each_sequence_is_a_gru_with_fixed_dropped_weights(self, tied):
+        """Masks are per sequence and constant over time: sequence b equals an nn.GRU whose
+        weight columns are scaled by b's masks, the same weights at every one of 12 steps;
+        the sequences' masks differ."""
+        torch.manual_seed(6)
+        var = VariationalGRU(4, 8, p_input=0.4, p_hidden=0.4, p_output=0.0,
+                             tied=tied).double()
+        x = torch.randn(12, 5, 4, dtype=torch.float64)
+        masks = var.sample_masks(5, like=x, generator=gen(7))
+        y, h = var(x, generator=gen(7))              # draws exactly these masks
+        zx, zh = masks["input"][0], masks["hidden"][0]
+        per_seq = [(zx[b], zh[b]) if tied else (zx[:, b], zh[:, b]) for b in range(5)]
+        expected = [scaled_gru(var, *z)(x[:, b:b + 1]) for b, z in enumerate(per_seq)]
+        torch.testing.assert_close(y, torch.cat([e[0] for e in expected], 1))
+        torch.testing.assert_close(h, torch.cat([e[1] for e in expected], 1))
+        assert all(not torch.equal(per_seq[0][1], per_seq[b][1]) for b in range(1, 5))
+        # a fresh pass draws fresh masks
+        assert not torch.equal(var(x, generator=gen(8))[0], y)
+
+    @pytest.mark.parametrize("tied", [True, False])
+    def test_masks_have_mean_one_and_drop_fraction_p(self, tied):
+        """Every mask (input, recurrent, output; each gate's when untied): zeros ~
+        Binomial(n, p), mean within z sigma / sqrt(n) of 1 (sigma^2 = p / (1-p)), kept = 1/(1-p)."""
+        p, B = 0.3, 2000
+        var = VariationalGRU(40, 50, p_input=p, p_hidden=p, p_output=p, tied=tied)
+        masks = var.sample_masks(B, like=torch.zeros(1), generator=gen(9))
+        zs = [masks["input"][0], masks["hidden"][0], masks["output"]]
+        if not tied:
+            zs += [m[k] for m in zs[:2] for k in range(3)]
+        for z in zs:
+            n = z.numel()
+            assert_binomial(int((z == 0).sum()), n, p)
+            assert abs(z.double().mean().item() - 1.0) <= Z * math.sqrt(p / (1 - p) / n)
+            assert torch.allclose(z[z != 0], torch.tensor(1 / (1 - p)))
+
+    def test_mask_shapes_and_untied_gates_differ(self):
+        """Tied: one (B, D) mask per vector; untied: 3 different gate masks (3, B, D); the
+        output mask is (B, H); a rate of 0 gives no mask."""
+        x = torch.zeros(1, 8, 3)
+        tied = VariationalGRU(3, 5, num_layers=2, p_output=0.0).sample_masks(
+            8, like=x, generator=gen())
+        untied = VariationalGRU(3, 5, num_layers=2, tied=False).sample_masks(
+            8, like=x, generator=gen())
+        assert tied["input"][0].shape == (8, 3) and tied["hidden"][1].shape == (8, 5)
+        assert tied["input"][1] is None and tied["output"] is None
+        assert untied["input"][0].shape == (3, 8, 3) and untied["input"][1].shape == (3, 8, 5)
+        assert untied["hidden"][0].shape == (3, 8, 5) and untied["output"].shape == (8, 5)
+        zh = untied["hidden"][0]
+        assert all(not torch.equal(zh[i], zh[j]) for i in range(3) for j in range(i + 1, 3))
+
+    def test_forward_samples_masks_like_sample_masks(self):
+        """forward(generator=g) draws exactly the masks of sample_masks(generator=g)."""
+        var = VariationalGRU(3, 5, num_layers=2, tied=False)
+        x = torch.randn(4, 2, 3)
+        masks = var.sample_masks(2, like=x, generator=gen(7))
+        assert torch.equal(var(x, generator=gen(7))[0], var(x, masks=masks)[0])
+
+    def test_output_zeros_line_up_over_time(self):
+        """With an output mask only, the zeros of y[t] are the same for every t."""
+        var = VariationalGRU(3, 16, p_input=0.0, p_hidden=0.0, p_output=0.5)
+        y, _ = var(torch.randn(9, 4, 3), generator=gen(9))
+        zeros = y == 0
+        assert torch.equal(zeros, zeros[:1].expand_as(zeros)) and zeros.any()
+
+    def test_input_gradient_is_zero_where_the_input_mask_drops(self):
+        """dL/dx[:, b, d] = 0 at every step for the (b, d) dropped by the input mask."""
+        var = VariationalGRU(6, 4, p_input=0.5, p_hidden=0.0, p_output=0.0)
+        x = torch.randn(5, 3, 6, requires_grad=True)
+        masks = var.sample_masks(3, like=x, generator=gen(11))
+        var(x, masks=masks)[0].sum().backward()
+        dropped = masks["input"][0] == 0
+        assert dropped.any()
+        assert torch.equal(x.grad[:, dropped], torch.zeros_like(x.grad[:, dropped]))
+        assert (x.grad[:, ~dropped] != 0).all()
+
+    def test_p_hidden_one_keeps_only_the_recurrent_bias(self):
+        """p_hidden = 1 equals an nn.GRU with W_hh = 0: b_hh (b_hn inside r * (.)) stays, and
+        the unmasked h_{t-1} still enters h_t = (1 - z) n + z h_{t-1}."""
+        torch.manual_seed(10)
+        var = VariationalGRU(3, 4, p_input=0.0, p_hidden=1.0, p_output=0.0).double()
+        ref = nn.GRU(3, 4, dtype=torch.float64)
+        ref.load_state_dict(var.state_dict())
+        with torch.no_grad():
+            ref.weight_hh_l0.zero_()
+        x = torch.randn(5, 2, 3, dtype=torch.float64)
+        hx = torch.randn(1, 2, 4, dtype=torch.float64)
+        torch.testing.assert_close(var(x, hx)[0], ref(x, hx)[0])
+        assert not torch.allclose(var.eval()(x, hx)[0], ref(x, hx)[0])
+
+    @pytest.mark.parametrize("bias", [True, False])
+    def test_state_dict_round_trip_with_nn_gru(self, bias):
+        """Same names and shapes as nn.GRU ((3H, D), (3H, H), (3H,)); state dicts load both
+        ways unchanged; from_gru copies the weights instead of sharing them."""
+        ref = nn.GRU(3, 5, num_layers=2, bias=bias)
+        var = VariationalGRU(3, 5, num_layers=2, bias=bias)
+        shapes = {k: tuple(v.shape) for k, v in var.state_dict().items()}
+        assert shapes == {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+        assert shapes["weight_ih_l0"] == (15, 3) and shapes["weight_hh_l1"] == (15, 5)
+        assert ("bias_hh_l1" in shapes) == bias
+        var.load_state_dict(ref.state_dict())
+        back = nn.GRU(3, 5, num_layers=2, bias=bias)
+        back.load_state_dict(var.state_dict())
+        for k, v in ref.state_dict().items():
+            assert torch.equal(back.state_dict()[k], v), k
+        copy = VariationalGRU.from_gru(ref, p_hidden=0.1)
+        assert copy.weight_hh_l0 is not ref.weight_hh_l0 and copy.p_hidden == 0.1
+        assert torch.equal(copy.weight_hh_l0, ref.weight_hh_l0) and copy.bias == bias
+
+    def test_reset_parameters_draws_like_nn_gru(self):
+        """Same seed, same initial weights as nn.GRU: U(-1/sqrt(H), 1/sqrt(H)) in order."""
+        torch.manual_seed(12)
+        var = VariationalGRU(3, 16, num_layers=2)
+        torch.manual_seed(12)
+        ref = nn.GRU(3, 16, num_layers=2)
+        for name, p in ref.named_parameters():
+            assert torch.equal(getattr(var, name), p), name
+        assert all(p.abs().max() <= 0.25 for p in var.parameters())
+
+    def test_train_is_stochastic_eval_is_deterministic_and_dtype_follows(self):
+        """Two training calls differ; eval calls agree; float64 in gives float64 out."""
+        var = VariationalGRU(3, 5).double()
+        x = torch.randn(4, 2, 3, dtype=torch.float64)
+        assert not torch.equal(var(x)[0], var(x)[0])
+        var.eval()
+        assert torch.equal(var(x)[0], var(x)[0]) and var(x)[0].dtype == torch.float64
+
+    def test_device_follows_input_and_from_gru_keeps_float64(self):
+        """Masks and states are created on the input's device (meta here); from_gru copies
+        float64 weights without rounding through float32."""
+        var = VariationalGRU(3, 4, num_layers=2, tied=False).to("meta")
+        y, h = var(torch.empty(5, 2, 3, device="meta"))
+        assert y.device.type == h.device.type == "meta" and h.shape == (2, 2, 4)
+        ref = nn.GRU(3, 4, dtype=torch.float64)
+        with torch.no_grad():
+            ref.weight_hh_l0.add_(1e-12)  # not representable in float32
+        assert torch.equal(VariationalGRU.from_gru(ref).weight_hh_l0, ref.weight_hh_l0)
+
+    def test_is_a_layer_with_weights_that_mc_dropout_switches_on(self):
+        """Not a swappable dropout layer, but random in training mode: MC dropout turns it on."""
+        var = VariationalGRU(3, 4)
+        assert not is_dropout_layer(var) and uses_dropout(var)
+        net = nn.Sequential(nn.Linear(3, 3), var).eval()
+        with enable_mc_dropout(net):
+            assert net[1].training and not net[0].training
+        x = torch.randn(6, 2, 3)
+        with enable_mc_dropout(net):
+            assert not torch.equal(net(x)[0], net(x)[0])
+
+
 # ------------------------------------------------------------------ weight-dropped LSTM
 
 class TestWeightDropLSTM:
@@ -430,6 +737,27 @@ BAD_INPUTS = [
      ValueError, r"expected input with 3 features"),
     (lambda: VariationalLSTM.from_lstm(nn.GRU(3, 5)), TypeError, r"lstm must be an nn.LSTM"),
     (lambda: WeightDropLSTM(3, 5, weight_p=-1), ValueError, r"weight_p must be in \[0, 1\]"),
+    (lambda: VariationalGRU(3, 5, p_input=-0.1), ValueError, r"p_input must be in \[0, 1\]"),
+    (lambda: VariationalGRU(3, 5, p_hidden=float("nan")), ValueError,
+     r"p_hidden must be in \[0, 1\]"),
+    (lambda: VariationalGRU(3, 5, p_output=1.5), ValueError,
+     r"p_output must be in \[0, 1\], got p_output=1.5"),
+    (lambda: VariationalGRU(0, 5), ValueError, r"input_size must be >= 1, got input_size=0"),
+    (lambda: VariationalGRU(3, 0), ValueError, r"hidden_size must be >= 1, got hidden_size=0"),
+    (lambda: VariationalGRU(3, 5, num_layers=0), ValueError, r"num_layers must be >= 1"),
+    (lambda: VariationalGRU(3, 5)(torch.ones(4, 2, 7)),
+     ValueError, r"VariationalGRU: expected input with 3 features"),
+    (lambda: VariationalGRU(3, 5, batch_first=True)(torch.ones(2, 4, 7)),
+     ValueError, r"VariationalGRU: expected input with 3 features"),
+    (lambda: VariationalGRU(3, 5)(torch.ones(4, 3)),
+     ValueError, r"VariationalGRU: expected 3D input"),
+    (lambda: VariationalGRU(3, 5)(torch.ones(4, 2, 3, dtype=torch.long)),
+     TypeError, r"floating-point"),
+    (lambda: VariationalGRU(3, 5).sample_masks(0, like=torch.ones(1)),
+     ValueError, r"batch_size must be >= 1"),
+    (lambda: VariationalGRU.from_gru(nn.LSTM(3, 5)), TypeError, r"gru must be an nn.GRU"),
+    (lambda: VariationalGRU.from_gru(nn.GRU(3, 5, bidirectional=True)),
+     ValueError, r"gru must be unidirectional"),
 ]
 
 
