@@ -378,9 +378,9 @@ plt.show()
 # $$
 #
 # Source: `dropout_tutorial/techniques/recurrent.py`: `locked_dropout` (on a layer's
-# inputs or outputs), `VariationalLSTM` (also on the recurrent state $h_{t-1}$) and
-# `WeightDropLSTM`, which puts DropConnect on the recurrent weights instead, as in
-# AWD-LSTM {cite:p}`merity2018regularizing`.
+# inputs or outputs), `VariationalLSTM` and `VariationalGRU` (also on the recurrent
+# state $h_{t-1}$) and `WeightDropLSTM`, which puts DropConnect on the recurrent weights
+# instead, as in AWD-LSTM {cite:p}`merity2018regularizing`.
 
 # %%
 steps, features, p = 30, 16, 0.5

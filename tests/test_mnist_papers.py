@@ -1,0 +1,125 @@
+"""Configs of chapter 3 (Hinton et al. 2012, Srivastava et al. 2014 Table 2): the
+compressed schedule, the recipe candidates and the choice made on validation."""
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from dropout_tutorial.experiments import how_dropout_works, mnist_papers
+from dropout_tutorial.experiments.mnist import build_model
+from dropout_tutorial.runner import load_record, project_root
+from dropout_tutorial.training import apply_max_norm
+
+Recipe = mnist_papers.Recipe
+
+
+def test_default_decay_squeezes_the_papers_total_decay():
+    schedule = how_dropout_works.hinton_schedule(200)
+    assert schedule.lr_decay ** 200 == pytest.approx(0.998 ** 3000)
+    assert how_dropout_works.hinton_schedule(200, lr_decay=0.99).lr_decay == 0.99
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.01])
+def test_decay_outside_zero_one_is_rejected(bad):
+    with pytest.raises(ValueError, match="lr_decay"):
+        how_dropout_works.hinton_schedule(200, lr_decay=bad)
+
+
+def test_recipe_labels_are_distinct_and_readable():
+    assert Recipe().label == "paper's total decay"
+    assert Recipe(0.98).label == "f = 0.98"
+    assert Recipe(0.99, "standard").label == "f = 0.99, papers' dropout form"
+    for recipes in mnist_papers.RECIPE_CANDIDATES.values():
+        assert len({r.label for r in recipes}) == len(recipes)
+
+
+def test_candidates_differ_only_in_their_recipe():
+    for family, runs in mnist_papers.recipe_candidates("cpu").items():
+        recipes = mnist_papers.RECIPE_CANDIDATES[family]
+        assert list(runs) == [r.label for r in recipes]
+        first = next(iter(runs.values()))
+        for recipe, config in zip(recipes, runs.values()):
+            assert config.dropout == recipe.dropout and config.train.lr == recipe.lr
+            assert config.train.lr_decay == pytest.approx(
+                how_dropout_works.hinton_schedule(200, lr_decay=recipe.lr_decay).lr_decay)
+            same_recipe = replace(config, dropout=first.dropout, train=first.train)
+            assert same_recipe == first
+            assert config.seed == 0 and config.train.max_norm == mnist_papers.MAX_NORM
+        assert len({(c.dropout, c.train) for c in runs.values()}) == len(runs)
+
+
+def test_the_first_candidate_is_the_previous_compressed_recipe():
+    """The recipe before the choice existed: its stored runs stay valid candidates."""
+    old = how_dropout_works.hinton_schedule(200, max_norm=mnist_papers.MAX_NORM)
+    for runs in mnist_papers.recipe_candidates("cpu").values():
+        first = next(iter(runs.values()))
+        assert first.train == old and first.dropout == "inverted"
+
+
+def test_paper_budget_keeps_the_papers_schedule():
+    for runs in mnist_papers.recipe_candidates("paper").values():
+        (config,) = runs.values()
+        assert config.train.epochs == 3000
+        assert config.train.lr_decay == pytest.approx(0.998)
+    for runs in mnist_papers.configs("paper").values():
+        assert all(c.train.lr_decay == pytest.approx(0.998) for c in runs)
+
+
+def test_plain_network_ignores_the_recipe():
+    recipe = Recipe(0.99, "standard")
+    plain = mnist_papers.hinton2012_configs("cpu", recipe=recipe)["no dropout"][0]
+    assert plain.train.max_norm is None and plain.dropout == "inverted"
+    assert plain.train == how_dropout_works.hinton_schedule(200)
+
+
+def test_standard_form_bound_is_tighter_on_the_same_function():
+    """The same network in both dropout forms: inverted weights are (1 - p) times the
+    papers' weights, so one bound c constrains the papers' weights only in the standard
+    form. Check on real layers that max-norm keeps standard-form rows at c, and that the
+    equivalent inverted-form rows are then at (1 - p) c."""
+    torch.manual_seed(0)
+    configs = mnist_papers.hinton2012_configs("smoke", recipe=Recipe(0.99, "standard"))
+    config = configs["hidden + input dropout"][0]
+    model = build_model(config, torch.device("cpu"))
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    for layer in linears:
+        layer.weight.data.mul_(10)
+    apply_max_norm(linears, mnist_papers.MAX_NORM)
+    keep = [0.8, 0.5, 0.5]                  # the dropout feeding each linear layer
+    for layer, q in zip(linears, keep):
+        norms = layer.weight.norm(dim=1)
+        assert torch.allclose(norms, torch.full_like(norms, mnist_papers.MAX_NORM))
+        assert torch.allclose((q * layer.weight).norm(dim=1), q * norms)
+    model.eval()
+    x = torch.rand(4, 784)
+    inverted = mnist_papers.hinton2012_configs("smoke")["hidden + input dropout"][0]
+    twin = build_model(inverted, torch.device("cpu")).eval()
+    for a, b, q in zip([m for m in twin if isinstance(m, torch.nn.Linear)], linears, keep):
+        a.weight.data.copy_(q * b.weight.data)
+        a.bias.data.copy_(b.bias.data)
+    torch.testing.assert_close(twin(x), model(x))
+
+
+def test_chosen_on_validation_takes_the_lowest_final_validation_error():
+    def rec(val):
+        return SimpleNamespace(final={"val_error": val})
+    assert mnist_papers.chosen_on_validation({"a": rec(0.02), "b": rec(0.01),
+                                              "c": rec(0.01)}) == "b"
+    with pytest.raises(ValueError, match="no candidate"):
+        mnist_papers.chosen_on_validation({})
+    with pytest.raises(ValueError, match="unknown family"):
+        mnist_papers.final_recipe("cpu", "table9")
+
+
+@pytest.mark.parametrize("family", sorted(mnist_papers.FINAL_RECIPE))
+def test_final_recipe_is_the_stored_validation_choice(family, monkeypatch):
+    """The recipe the final configs use must be what validation chose in the stored runs."""
+    monkeypatch.delenv("DROPOUT_TUTORIAL_RESULTS", raising=False)
+    monkeypatch.chdir(project_root())
+    runs = mnist_papers.recipe_candidates("cpu")[family]
+    records = {label: load_record(config) for label, config in runs.items()}
+    missing = [label for label, rec in records.items() if rec is None]
+    assert missing == [], "run the recipe candidates first"
+    chosen = mnist_papers.chosen_on_validation(records)
+    assert mnist_papers.FINAL_RECIPE[family].label == chosen
