@@ -55,6 +55,7 @@ import dropout_tutorial as dt
 from dropout_tutorial import notebook, plotting, scoreboard
 from dropout_tutorial.experiments import mnist_papers as ch03
 from dropout_tutorial.experiments.mnist_papers import Recipe
+from dropout_tutorial.experiments.srivastava_figures import gpu_hours
 from dropout_tutorial.training import epoch_schedule
 
 env = notebook.setup(budget, device, seed)
@@ -101,6 +102,12 @@ env = notebook.setup(budget, device, seed)
 #   uses the papers' form of dropout (`dropout="standard"` in the package), so the bound
 #   applies to the same weights as in the paper. Its learning rate is then in the
 #   papers' units as well, 4 times smaller for the weights behind a 50 % layer.
+# - **Srivastava et al.'s own settings.** For every MNIST network, "including the ones
+#   reported in Table 2", their Appendix B.1 states "a final momentum of 0.95 and weight
+#   constraints with c = 2 [...] in all the layers". The 3 × 1024 network therefore has a
+#   fourth candidate: the papers' form of dropout with $f = 0.99$, the momentum ramp
+#   ending at 0.95 and $c = 2$ (Appendix B.1 gives neither the learning rate nor its
+#   schedule).
 #
 # The step sizes of the candidates for the 3 × 1024 network (those for Hinton's network
 # are the same):
@@ -111,28 +118,30 @@ candidates = ch03.recipe_candidates(env.budget)
 for label, config in candidates["table2"].items():
     schedule = config.train
     print(f"{label:36s} {schedule.epochs} epochs, f = {schedule.lr_decay:.4f} per epoch, "
-          f"momentum ramp over {schedule.momentum_epochs} epochs, "
+          f"momentum {schedule.momentum_start} -> {schedule.momentum} over "
+          f"{schedule.momentum_epochs} epochs, "
           f"max-norm c = {schedule.max_norm:.3f}, {config.dropout} dropout")
 
 # %% tags=["hide-input"]
 fig, (ax_lr, ax_m) = plotting.new_axes("epoch", "", ncols=2, figsize=(10, 3.4))
 for label, config in candidates["table2"].items():
     steps = [epoch_schedule(config.train, e) for e in range(config.train.epochs)]
-    ax_lr.semilogy(range(config.train.epochs), [s[0] for s in steps], label=label,
-                   ls="--" if config.dropout == "standard" else "-")
+    style = "--" if config.dropout == "standard" else "-"
+    ax_lr.semilogy(range(config.train.epochs), [s[0] for s in steps], label=label, ls=style)
+    ax_m.plot(range(config.train.epochs), [s[1] for s in steps], ls=style)
 ax_lr.set_ylabel("step size (1 - m) ε")
-ax_lr.legend(loc="upper right")
-ax_m.plot(range(config.train.epochs), [s[1] for s in steps])
+ax_lr.legend(loc="upper right", fontsize="small")
 ax_m.set_ylabel("momentum m")
 plt.show()
 
 # %% [markdown]
 # *Figure 1. The compressed schedules: the effective step size $(1-m_e)\epsilon_e$ on a
-# log scale for each candidate recipe (left) and the momentum $m_e$, the same for all
-# (right), per epoch.* The step shrinks by two orders of magnitude in the first sixth of
-# training as the momentum approaches 0.99; after that only the decay $f$ matters, and
-# with the paper's total decay the step ends about fifty times smaller than with
-# $f = 0.99$. The dashed recipe has the same schedule as $f = 0.99$, in the papers' units.
+# log scale (left) and the momentum $m_e$ (right) for each candidate recipe, per epoch.*
+# The step shrinks by two orders of magnitude in the first sixth of training as the
+# momentum approaches 0.99 (0.95 for Appendix B.1, whose step ends five times larger);
+# after that only the decay $f$ matters, and with the paper's total decay the step ends
+# about fifty times smaller than with $f = 0.99$. Dashed recipes use the papers' form of
+# dropout, so their rates are in the papers' units.
 
 # %% [markdown]
 # ## The runs
@@ -157,8 +166,19 @@ for label, runs in finals.items():
 # ## Choosing the recipe on validation
 #
 # For each network family we train seed 0 once per candidate recipe and keep the recipe
-# whose network has the lowest validation error **after the last epoch**. The test
-# set plays no part. The final networks of the next two sections use the chosen recipe.
+# whose network has the lowest validation error **after the last epoch**, with one
+# exception: where the paper states its settings (Appendix B.1 for the 3 × 1024 network),
+# we keep them unless their validation error is higher than the lowest by more than one
+# binomial standard error (defined below), a gap the validation set cannot resolve. The
+# test set plays no part. The final networks of the next two sections use the chosen
+# recipe.
+#
+# A note on the order of events, so that the reader can weigh the 3 × 1024 result: the
+# Appendix B.1 candidate and the rule above were added in a later session than the other
+# candidates, when their test errors were already known, and the B.1 run's test error was
+# known too when the rule was applied to it. Under the plain lowest-error rule the
+# 3 × 1024 network would have kept the candidate with the papers' form and $c = \sqrt{15}$
+# (the next cell shows both).
 
 # %% tags=["hide-input"]
 NETWORK = {"hinton2012": "784-800-800-10, hidden + input dropout",
@@ -166,13 +186,17 @@ NETWORK = {"hinton2012": "784-800-800-10, hidden + input dropout",
 rows, chosen = [], {}
 for family, runs in candidates.items():
     family_records = {label: dt.run(config, device=env.device) for label, config in runs.items()}
-    chosen[family] = ch03.chosen_on_validation(family_records)
+    chosen[family] = ch03.chosen_on_validation(family_records,
+                                               prefer=ch03.prescribed_label(family))
+    lowest = ch03.chosen_on_validation(family_records)
     for label, rec in family_records.items():
         best = min(rec.history["val_error"])
         rows.append((NETWORK[family], label, f"{rec.config['train']['lr_decay']:.4f}",
                      rec.config["dropout"],
                      f"{100 * rec.final['val_error']:.2f}", f"{100 * best:.2f}",
-                     rec.final["best_val_epoch"], "**chosen**" if label == chosen[family] else ""))
+                     rec.final["best_val_epoch"],
+                     "**chosen**" if label == chosen[family] else
+                     "lowest" if label == lowest else ""))
 Markdown(notebook.markdown_table(
     ("network (seed 0)", "recipe", "f per epoch", "dropout form", "final validation error (%)",
      "lowest validation error (%)", "at epoch", ""), rows))
@@ -180,7 +204,8 @@ Markdown(notebook.markdown_table(
 # %% [markdown]
 # *Table 1. Validation error (%) of seed 0 of each network family for each candidate
 # recipe: after the last epoch (the criterion) and at its lowest, with the epoch where
-# that happened.* A lowest error well below the final one, or reached early,
+# that happened; "lowest" marks the lowest final validation error where the rule kept the
+# paper's settings instead.* A lowest error well below the final one, or reached early,
 # means the schedule let the network drift; a late epoch means it was still improving.
 
 # %%
@@ -188,7 +213,7 @@ FINAL_LABEL = {"hinton2012": "hidden + input dropout", "table2": "3x1024 ReLU, d
 for family, label in FINAL_LABEL.items():
     used, picked = configs[label][0], candidates[family][chosen[family]]
     same = (used.train, used.dropout) == (picked.train, picked.dropout)
-    print(f"{NETWORK[family]}: validation chose '{chosen[family]}'; the final networks use "
+    print(f"{NETWORK[family]}: the rule above chose '{chosen[family]}'; the final networks use "
           f"f = {used.train.lr_decay:.4f}, {used.dropout} dropout"
           + ("" if same else "  <-- NOT the validation choice"))
 
@@ -211,10 +236,11 @@ for family, runs in candidates.items():
 
 # %% [markdown]
 # The test set does not always agree with the validation set: for Hinton's network, two
-# candidates with inverted dropout have a lower test error than the chosen one. Every
-# gap is within about two standard errors on both sets, which is the noise of choosing
-# from one seed per candidate. We keep the validation choice, as the protocol says;
-# more seeds per candidate would make the choice firmer.
+# candidates with inverted dropout have a lower test error than the chosen one, and for
+# the 3 × 1024 network the order of the two papers'-form candidates flips between the
+# sets. Every gap is within about two standard errors on both sets, which is the noise
+# of choosing from one seed per candidate. We keep the protocol's choice; more seeds per
+# candidate would make it firmer.
 
 # %% [markdown]
 # ## Hinton et al. (2012): three networks
@@ -296,8 +322,10 @@ row = scoreboard.record_claim(scoreboard.Claim(
                                  direction_holds=big_err < hinton["no dropout"][0]),
     chapter="03_dropout_on_mnist",
     note=f"{big_schedule.epochs} epochs instead of the paper's (about 10^6 updates); decay "
-         f"f = {big_schedule.lr_decay:.3f} per epoch and {big_config.dropout} dropout, chosen on "
-         f"validation; max-norm c = sqrt(15) instead of c = 2; initial rate 1"))
+         f"f = {big_schedule.lr_decay:.3f} per epoch, {big_config.dropout} dropout, final "
+         f"momentum {big_schedule.momentum} and max-norm c = {big_schedule.max_norm:.3g} "
+         f"(Appendix B.1 where it states them, kept by the validation rule; that candidate "
+         f"was added after the other candidates' test errors were known); initial rate 1"))
 print(f"final test error {big_err:.2f} % (paper: 1.06 %); first at or below 1.10 %: {when}")
 print(f"Scoreboard: {row.claim_id} -> {row.status}")
 
@@ -354,6 +382,14 @@ for family, runs in candidates.items():
 # should scale the bound by the keep probability $1-p$ of the layer's input (or use the
 # papers' form, as here).
 #
+# Appendix B.1's settings for the 3 × 1024 network, a bound of $c = 2$ instead of
+# $\sqrt{15} \approx 3.87$ on the papers' weights and a final momentum of 0.95 instead of
+# 0.99, change the final validation error by less than one standard error (the cell
+# above prints both). On the test set, looked at after the choice, the B.1 network is
+# slightly ahead. With one seed each and gaps under one standard error on both sets,
+# neither difference is evidence either way; the paper's settings stay because nothing
+# here rejects them.
+#
 # We still fall short of both papers (Table 2, the 3 × 1024 result and the scoreboard
 # say by how much). What remains different, in decreasing order of how much we expect
 # it to matter (our reading, not tested here): training length (200 epochs against
@@ -366,16 +402,21 @@ for family, runs in candidates.items():
 #
 # The `paper` budget (`make reproduce BUDGET=paper DEVICE=cuda`) runs the papers' 3,000
 # epochs with the chosen dropout form and is meant for a GPU, where we have not measured
-# it yet; the stored training times give its cost on one CPU core. Srivastava et al.'s
-# Figures 7–11 and Tables 9 and 10 are reproduced at reduced scale in
-# [part 2](03b_srivastava_figures.ipynb); the other Table 2 rows, Figure 4's six
-# architectures and a third seed are not in this edition.
+# it yet. The stored training times give its cost on one CPU core, and the cell below
+# estimates its GPU time from the floating-point operations at an *assumed* 10 TFLOP/s
+# plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
+# Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
+# reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb); the other
+# Table 2 rows and a third seed are not in this edition.
 
 # %%
 for label, runs in finals.items():
     per_epoch = runs[0].final["train_seconds"] / runs[0].final["epochs"]
     print(f"{label:32s} {per_epoch:5.1f} s per epoch -> 3,000 epochs: "
           f"{3000 * per_epoch / 3600:.1f} h on this CPU core")
+paper_runs = [c for runs in ch03.configs("paper").values() for c in runs]
+print(f"paper budget: {len(paper_runs)} runs of 3,000 epochs, about "
+      f"{gpu_hours(paper_runs):.0f} h on one GPU at the assumed rates")
 # a chosen candidate is also a final network: count each stored run once
 all_runs = list({repr(sorted(r.config.items())): r
                  for runs in records.values() for r in runs}.values())

@@ -18,6 +18,33 @@ from dropout_tutorial.techniques import GaussianDropout
 from dropout_tutorial.training import TrainConfig
 
 
+# --- Figure 4 -----------------------------------------------------------------------------
+
+def test_figure4_pairs_differ_only_in_dropout():
+    """Identical hyperparameters with and without dropout, as in the paper's Figure 4."""
+    import dataclasses
+
+    runs = ch.figure4_configs("cpu")
+    assert len(runs) == 6
+    for depth in (2, 3, 4):
+        (plain,) = runs[f"{depth} x 1024, no dropout"]
+        (drop,) = runs[f"{depth} x 1024, dropout"]
+        assert drop.sizes == (784, *(1024,) * depth, 10)
+        assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
+        assert (plain.p_input, plain.p_hidden) == (0.0, 0.0)
+        assert drop.track_test and drop.train.max_norm == pytest.approx(15 ** 0.5)
+        assert dataclasses.replace(drop, name=plain.name, p_input=0.0, p_hidden=0.0) == plain
+    paper = ch.figure4_configs("paper")
+    assert len(paper) == 12 and ch.n_updates(paper["4 x 2048, dropout"][0]) == 1_000_000
+
+
+def test_figure4_schedule_spreads_the_chosen_total_decay():
+    for epochs in (40, 2_000):
+        schedule = ch.figure4_schedule(epochs)
+        assert schedule.lr_decay ** epochs == pytest.approx(0.99 ** 200)
+        assert schedule.momentum == 0.99 and schedule.scale_grad_by_momentum
+
+
 # --- Figure 9 -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("pn, retain, n", [(64, 0.1, 640), (64, 0.3, 213), (64, 0.5, 128),
@@ -265,3 +292,14 @@ def test_recipe_names_every_candidate_and_rejects_others():
     assert schedule.lr * schedule.lr_decay ** 20 == pytest.approx(0.003)   # decays to lr / 10
     with pytest.raises(ValueError, match="recipe must be 'chapter 3 \\(Hinton\\)' or one of"):
         ch.recipe("SGD lr 0.5", 20)
+
+
+def test_gpu_hours_adds_flop_time_and_per_update_cost():
+    config = ch.table9_configs("cpu")["L2"][0]
+    flop_s = ch.training_flops(config) / 1e12
+    update_s = 1e-3 * ch.n_updates(config)
+    assert ch.gpu_hours([config], flops_per_second=1e12, seconds_per_update=1e-3) == \
+        pytest.approx((flop_s + update_s) / 3600)
+    assert ch.gpu_hours([config, config]) == pytest.approx(2 * ch.gpu_hours([config]))
+    with pytest.raises(ValueError, match="flops_per_second"):
+        ch.gpu_hours([config], flops_per_second=0)

@@ -15,7 +15,10 @@ open. At the ``cpu`` budget it is chosen on the validation set, once for Hinton'
 decay ``f`` (squeezing the paper's total decay into 200 epochs freezes the networks
 early), and the form of dropout, which decides what the max-norm bound constrains
 (see :class:`Recipe`). :func:`recipe_candidates` lists those runs, and
-:func:`chosen_on_validation` makes the choice that :data:`FINAL_RECIPE` records.
+:func:`chosen_on_validation` makes the choice that :data:`FINAL_RECIPE` records. Where
+the paper states its settings (Srivastava et al.'s Appendix B.1 for Table 2:
+:data:`PRESCRIBED`), they are kept unless the validation set rejects them by more than
+its standard error.
 """
 from __future__ import annotations
 
@@ -25,9 +28,10 @@ from ..budgets import by_budget
 from .how_dropout_works import PAPER_EPOCHS, hinton_schedule
 from .mnist import MNISTConfig
 
-__all__ = ["MAX_NORM", "Recipe", "RECIPE_CANDIDATES", "FINAL_RECIPE", "epochs_for",
-           "final_recipe", "hinton2012_configs", "table2_configs", "recipe_candidates",
-           "chosen_on_validation", "configs", "first_reaching"]
+__all__ = ["MAX_NORM", "Recipe", "APPENDIX_B1", "RECIPE_CANDIDATES", "FINAL_RECIPE",
+           "epochs_for", "final_recipe", "hinton2012_configs", "table2_configs",
+           "recipe_candidates", "chosen_on_validation", "PRESCRIBED", "prescribed_label",
+           "configs", "first_reaching"]
 
 MAX_NORM = 15 ** 0.5            # Hinton et al. (2012): squared length of w_j at most 15
 
@@ -48,29 +52,53 @@ class Recipe:
             (twice as loose behind a 50 % dropout layer). The learning rate is in the units
             of the weights it updates.
         lr: initial learning rate.
+        momentum: final momentum (Hinton et al.: 0.99; Srivastava et al., Appendix B.1: 0.95).
+        max_norm: the bound c on each unit's incoming weight norm (Hinton et al.: sqrt(15);
+            Appendix B.1: c = 2).
     """
 
     lr_decay: float | None = None
     dropout: str = "inverted"
     lr: float = 1.0
+    momentum: float = 0.99
+    max_norm: float = MAX_NORM
 
     @property
     def label(self) -> str:
         decay = "paper's total decay" if self.lr_decay is None else f"f = {self.lr_decay}"
-        return decay + (", papers' dropout form" if self.dropout == "standard" else "")
+        parts = [decay]
+        if self.dropout == "standard":
+            parts.append("papers' dropout form")
+        if self.momentum != 0.99:
+            parts.append(f"momentum {self.momentum}")
+        if self.max_norm != MAX_NORM:
+            parts.append(f"c = {self.max_norm:g}")
+        return ", ".join(parts)
+
+
+# Srivastava et al. (2014), Appendix B.1, for every MNIST architecture: "A final momentum
+# of 0.95 and weight constraints with c = 2 was used in all the layers" (the papers' form
+# of dropout, so c bounds the papers' weights).
+APPENDIX_B1 = Recipe(0.99, "standard", momentum=0.95, max_norm=2.0)
 
 
 # The recipes tried at the cpu budget, per network family (seed 0 of Hinton's hidden +
 # input dropout network, and of the 3x1024 ReLU + max-norm network).
 RECIPE_CANDIDATES: dict[str, tuple[Recipe, ...]] = {
     "hinton2012": (Recipe(), Recipe(0.98), Recipe(0.99), Recipe(0.99, "standard")),
-    "table2": (Recipe(), Recipe(0.98), Recipe(0.99, "standard")),
+    "table2": (Recipe(), Recipe(0.98), Recipe(0.99, "standard"), APPENDIX_B1),
 }
 
-# The recipe of the final dropout networks, per family: the candidate with the lowest
-# final validation error (tests/test_mnist_papers.py checks it against the stored runs).
+# The settings a paper states for a family's networks, kept unless the validation set
+# rejects them (see chosen_on_validation): Srivastava et al.'s Appendix B.1 for Table 2.
+# Hinton et al.'s schedule cannot be kept as published in 200 epochs, so that family has
+# none and its recipe is the plain validation choice.
+PRESCRIBED: dict[str, Recipe] = {"table2": APPENDIX_B1}
+
+# The recipe of the final dropout networks, per family: chosen_on_validation over the
+# stored candidate runs (tests/test_mnist_papers.py checks it).
 FINAL_RECIPE: dict[str, Recipe] = {"hinton2012": Recipe(0.99, "standard"),
-                                   "table2": Recipe(0.99, "standard")}
+                                   "table2": APPENDIX_B1}
 
 # Seeds of Hinton's two dropout networks at the cpu budget (the network without dropout
 # has the same two): seed 0 of the hidden + input network is its recipe candidate.
@@ -99,7 +127,8 @@ def final_recipe(budget: str, family: str) -> Recipe:
 
 
 def _dropout_schedule(epochs: int, recipe: Recipe):
-    return hinton_schedule(epochs, lr=recipe.lr, max_norm=MAX_NORM, lr_decay=recipe.lr_decay)
+    return hinton_schedule(epochs, lr=recipe.lr, max_norm=recipe.max_norm,
+                           lr_decay=recipe.lr_decay, momentum=recipe.momentum)
 
 
 def hinton2012_configs(budget: str, seeds: tuple[int, ...] = (0,), *,
@@ -162,11 +191,28 @@ def recipe_candidates(budget: str) -> dict[str, dict[str, MNISTConfig]]:
     return out
 
 
-def chosen_on_validation(records: dict) -> str:
-    """The key of the run record with the lowest final validation error (ties: first)."""
+def chosen_on_validation(records: dict, prefer: str | None = None,
+                         n_val: int = 10_000) -> str:
+    """The key of the run record with the lowest final validation error (ties: first),
+    unless ``prefer`` (the key of the paper's stated settings) is given: that one is kept
+    when its final validation error exceeds the lowest by at most one binomial standard
+    error of the lowest, sqrt(e (1 - e) / n_val) (about 0.11 points at 1.2 % on 10,000
+    images): a gap the validation set cannot resolve does not overturn the paper."""
     if not records:
         raise ValueError("no candidate runs to choose from")
-    return min(records, key=lambda key: records[key].final["val_error"])
+    if prefer is not None and prefer not in records:
+        raise ValueError(f"prefer={prefer!r} is not a candidate; choose from {sorted(records)}")
+    best = min(records, key=lambda key: records[key].final["val_error"])
+    if prefer is None:
+        return best
+    lowest = records[best].final["val_error"]
+    se = (lowest * (1 - lowest) / n_val) ** 0.5
+    return prefer if records[prefer].final["val_error"] - lowest <= se else best
+
+
+def prescribed_label(family: str) -> str | None:
+    """The candidate label of the paper's stated settings for ``family`` (or None)."""
+    return PRESCRIBED[family].label if family in PRESCRIBED else None
 
 
 def configs(budget: str) -> dict[str, list[MNISTConfig]]:

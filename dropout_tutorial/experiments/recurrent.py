@@ -53,7 +53,8 @@ from ..text_data import (batchify, bptt_batches, load_ptb, load_scale_data, perp
 
 __all__ = ["VARIANTS", "CELLS", "LMConfig", "SentimentConfig", "WordLM", "SentimentRegressor",
            "token_log_probs", "lm_perplexity", "mc_lm_perplexity", "train_lm",
-           "train_sentiment", "configs", "sentiment_gru_configs", "PAPER_PTB",
+           "train_sentiment", "configs", "sentiment_gru_configs", "lm_longer_configs",
+           "lm_longest_configs", "PAPER_PTB",
            "flush_denormal"]
 
 VARIANTS = ("none", "naive", "variational")
@@ -618,15 +619,15 @@ def sentiment_configs(budget: str) -> dict[str, list[SentimentConfig]]:
 
     * ``smoke``: 256 training segments of 200 tokens, 16 units, 1 epoch.
     * ``cpu``: Gal's network (128-dimensional embedding, 128-unit LSTM, all dropout
-      probabilities 0.5, Adam, batch 128, L2 1e-6) on the first 1,325 of the 10,599
-      training segments (an eighth) for 15 epochs; the full test set (2,650 segments);
-      MC dropout with 20 passes.
+      probabilities 0.5, Adam, batch 128, L2 1e-6) on all 10,599 training segments for
+      15 epochs (1,245 updates, against Gal's 250 epochs); the full test set (2,650
+      segments); MC dropout with 20 passes.
     * ``paper``: all training segments, 250 epochs (Gal's variational runs), MC with 50 passes.
     """
     budget = get_budget(budget)
     size = by_budget(budget, smoke=dict(embed_dim=16, hidden=16, train_segments=256, epochs=1,
                                         mc_samples=2),
-                     cpu=dict(train_segments=1_325, epochs=15, mc_samples=20),
+                     cpu=dict(epochs=15, mc_samples=20),
                      paper=dict(epochs=250, mc_samples=50))
     runs = {
         "no dropout": dict(variant="none"),
@@ -642,7 +643,7 @@ def sentiment_configs(budget: str) -> dict[str, list[SentimentConfig]]:
 def sentiment_gru_configs(budget: str) -> dict[str, list[SentimentConfig]]:
     """The runs of :func:`sentiment_configs` with a GRU instead of the LSTM (``cell="gru"``),
     named ``gal2016-sentiment-{budget}-gru-{variant}``; the same labels, sizes and dropout
-    probabilities. Not part of :func:`configs` until their records are stored."""
+    probabilities."""
     return {label: [dataclasses.replace(cfg, cell="gru",
                                         name=f"gal2016-sentiment-{cfg.budget}-gru-{_slug(label)}")
                     for cfg in runs]
@@ -650,26 +651,47 @@ def sentiment_gru_configs(budget: str) -> dict[str, list[SentimentConfig]]:
 
 
 LONGER_VARIANTS = ("naive (Zaremba)", "variational tied")
+LONGEST_VARIANTS = ("naive (Zaremba)", "variational tied", "variational tied + embedding")
+
+
+def _lengthened(budget: str, labels: tuple[str, ...], cpu_schedule: dict, cpu_suffix: str,
+                smoke_suffix: str, tag: str) -> dict[str, list[LMConfig]]:
+    """The runs ``labels`` of :func:`lm_configs` with another schedule (``cpu``; ``smoke``
+    adds one epoch), keyed ``"{label}, {tag}"``. Empty at ``paper``, whose schedules are
+    already the paper's."""
+    budget = get_budget(budget)
+    if budget == "paper":
+        return {}
+    base = lm_configs(budget)
+    extra = cpu_schedule if budget == "cpu" else dict(epochs=2)
+    suffix = cpu_suffix if budget == "cpu" else smoke_suffix
+    return {f"{label}, {tag}": [dataclasses.replace(base[label][0],
+                                                    name=base[label][0].name + suffix, **extra)]
+            for label in labels}
 
 
 def lm_longer_configs(budget: str) -> dict[str, list[LMConfig]]:
     """The two leading dropout variants of :func:`lm_configs` trained twice as long:
     16 epochs, the rate halved after each epoch from the 11th (``cpu``; ``smoke`` adds one
     epoch). Empty at ``paper``, whose schedules are already the paper's."""
-    budget = get_budget(budget)
-    if budget == "paper":
-        return {}
-    base = lm_configs(budget)
-    extra = dict(epochs=16, decay_after=11) if budget == "cpu" else dict(epochs=2)
-    suffix = "-16ep" if budget == "cpu" else "-long"
-    return {f"{label}, longer": [dataclasses.replace(base[label][0], name=base[label][0].name
-                                                     + suffix, **extra)]
-            for label in LONGER_VARIANTS}
+    return _lengthened(budget, LONGER_VARIANTS, dict(epochs=16, decay_after=11), "-16ep",
+                       "-long", "longer")
+
+
+def lm_longest_configs(budget: str) -> dict[str, list[LMConfig]]:
+    """Naive, variational tied and variational tied + embedding dropout with 16 epochs at
+    the full rate, then 8 epochs with the rate halved after each (24 in all; ``cpu``;
+    ``smoke`` adds one epoch): the more strongly regularised variational networks are
+    still improving at the full rate when the shorter schedules start to decay it."""
+    return _lengthened(budget, LONGEST_VARIANTS, dict(epochs=24, decay_after=16), "-24ep",
+                       "-longest", "longest")
 
 
 def configs(budget: str) -> dict[str, list]:
     """Every run of the chapter: PTB groups prefixed ``"PTB: "``, sentiment ``"sentiment: "``."""
     out = {f"PTB: {k}": v for k, v in lm_configs(budget).items()}
     out |= {f"PTB: {k}": v for k, v in lm_longer_configs(budget).items()}
+    out |= {f"PTB: {k}": v for k, v in lm_longest_configs(budget).items()}
     out |= {f"sentiment: {k}": v for k, v in sentiment_configs(budget).items()}
+    out |= {f"sentiment, GRU: {k}": v for k, v in sentiment_gru_configs(budget).items()}
     return out

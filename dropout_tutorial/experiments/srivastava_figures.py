@@ -47,12 +47,13 @@ from .mnist import MNISTConfig, load_mnist_splits
 
 __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
-           "figure9_configs", "SrivastavaMLPConfig", "figure10_configs", "tile_to",
+           "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig", "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
            "table10_configs", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
            "kl_sparsity", "unit_activity", "load_trained_mlp", "L2", "L1",
            "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
-           "n_parameters", "training_flops", "n_updates", "configs"]
+           "n_parameters", "training_flops", "n_updates", "gpu_hours", "ASSUMED_GPU_FLOPS",
+           "ASSUMED_SECONDS_PER_UPDATE", "configs"]
 
 MAX_NORM = 15 ** 0.5           # as in the chapter "Dropout on MNIST" (Hinton et al. 2012)
 INPUT_P = 0.2                  # the paper's input retain probability 0.8
@@ -170,6 +171,55 @@ def figure9_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, lis
                             sizes=(784, *widths, 10), p_input=INPUT_P, p_hidden=p_hidden,
                             train_size=s["train_size"], val_size=s["val_size"],
                             train=schedule) for sd in seeds]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure 4: test error against weight updates, several architectures
+# ---------------------------------------------------------------------------------------------
+
+def _figure4_setting(budget: str) -> dict:
+    return by_budget(
+        budget,
+        smoke=dict(depths=(2,), widths=(64,), train_size=2_000, val_size=2_000, epochs=1),
+        cpu=dict(depths=(2, 3, 4), widths=(1024,), train_size=None, val_size=None, epochs=40),
+        # the paper: 2, 3 and 4 hidden layers of 1024 and 2048 units, up to about 10**6
+        # weight updates ([M]: the update count is read off the figure from memory), which
+        # is 2,000 epochs of 500 minibatches
+        paper=dict(depths=(2, 3, 4), widths=(1024, 2048), train_size=None, val_size=None,
+                   epochs=2_000))
+
+
+def figure4_schedule(epochs: int) -> TrainConfig:
+    """Figure 4's schedule, for every network with and without dropout: Hinton et al.'s
+    schedule as in the chapter "Dropout on MNIST" (initial rate 1, momentum 0.5 -> 0.99
+    over the first sixth, max-norm sqrt(15), used with the papers' form of dropout), with
+    the total decay of that chapter's recipe for Hinton's network (f = 0.99 per epoch over
+    200 epochs, a factor 0.134) spread over ``epochs``. (Part 2's own recipe, chosen on
+    small networks, leaves 1024-unit dropout networks under-trained within a few tens of
+    epochs.)"""
+    return hinton_schedule(epochs, max_norm=MAX_NORM, lr_decay=0.99 ** (200 / epochs))
+
+
+def figure4_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, list[MNISTConfig]]:
+    """Figure 4: every architecture trained twice with identical hyperparameters
+    (:func:`figure4_schedule`, max-norm included, the papers' form of dropout), once
+    without dropout and once with dropout (input 0.2, hidden 0.5); the test error is
+    tracked after every epoch. Labels are ``"3 x 1024, dropout"`` and
+    ``"3 x 1024, no dropout"``."""
+    s = _figure4_setting(budget)
+    schedule = figure4_schedule(s["epochs"])
+    out: dict[str, list[MNISTConfig]] = {}
+    for width in s["widths"]:
+        for depth in s["depths"]:
+            for kind, drop in (("no dropout", {}), ("dropout", dict(p_input=INPUT_P,
+                                                                     p_hidden=0.5))):
+                slug = f"{depth}x{width}-{'dropout' if drop else 'none'}"
+                out[f"{depth} x {width}, {kind}"] = [
+                    MNISTConfig(f"srivastava2014-fig4-{slug}", budget, seed=sd,
+                                sizes=(784, *(width,) * depth, 10), dropout="standard",
+                                train_size=s["train_size"], val_size=s["val_size"],
+                                track_test=True, train=schedule, **drop) for sd in seeds]
     return out
 
 
@@ -660,7 +710,8 @@ def configs(budget: str) -> dict[str, list]:
     """Every run of the chapter "Dropout on MNIST, part 2", keyed ``"<figure>: <label>"``.
     Figure 11's analysis trains its network through the runner when it is missing; the
     network is listed before it."""
-    groups = {"Recipe": recipe_configs(budget), "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
+    groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
+              "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
               "Figure 11": {"network": [figure11_network(budget)],
                             "MC averaging": [figure11_config(budget)]},
               "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
@@ -693,3 +744,20 @@ def n_updates(config) -> int:
         return 0
     examples = max(config.train_size or 50_000, getattr(config, "epoch_size", 0))
     return config.train.epochs * -(-examples // config.train.batch_size)
+
+
+ASSUMED_GPU_FLOPS = 1e13          # 10 TFLOP/s: an assumption, not a measurement
+ASSUMED_SECONDS_PER_UPDATE = 3e-4  # fixed cost of a small-minibatch update on a GPU (assumed)
+
+
+def gpu_hours(configs, *, flops_per_second: float = ASSUMED_GPU_FLOPS,
+              seconds_per_update: float = ASSUMED_SECONDS_PER_UPDATE) -> float:
+    """Order-of-magnitude GPU time (hours) of training ``configs``: their
+    :func:`training_flops` at ``flops_per_second`` plus ``seconds_per_update`` for every
+    weight update. Both rates are assumptions; no GPU run has measured them."""
+    if not (flops_per_second > 0 and seconds_per_update >= 0):
+        raise ValueError(f"need flops_per_second > 0 and seconds_per_update >= 0, got "
+                         f"{flops_per_second!r} and {seconds_per_update!r}")
+    configs = list(configs)
+    seconds = sum(training_flops(c) for c in configs) / flops_per_second
+    return (seconds + seconds_per_update * sum(n_updates(c) for c in configs)) / 3600
