@@ -236,8 +236,21 @@ def test_longer_runs_differ_from_their_base_only_in_length_and_name(make, varian
         assert dataclasses.replace(cfg, name=ref.name, epochs=ref.epochs,
                                    decay_after=ref.decay_after) == ref
     assert getattr(ch07, make)("paper") == {}
-    names = [c.name for runs in ch07.configs("cpu").values() for c in runs]
-    assert len(names) == len(set(names))
+    for label, runs in longer.items():
+        assert [c.seed for c in runs] == list(range(len(runs)))
+        assert all(dataclasses.replace(c, seed=0) == runs[0] for c in runs)
+    keys = [(c.name, c.seed) for runs in ch07.configs("cpu").values() for c in runs]
+    assert len(keys) == len(set(keys))
+
+
+def test_the_compared_24_epoch_variants_have_two_seeds():
+    from dropout_tutorial.experiments import recurrent as ch07
+    longest = ch07.lm_longest_configs("cpu")
+    seeds = {label.removesuffix(", longest"): [c.seed for c in runs]
+             for label, runs in longest.items()}
+    assert seeds == {"naive (Zaremba)": [0, 1], "variational tied": [0],
+                     "variational tied + embedding": [0, 1]}
+    assert all(len(runs) == 1 for runs in ch07.lm_longest_configs("smoke").values())
 
 
 # ------------------------------------------------------------------ GRU sentiment runs
