@@ -174,7 +174,8 @@ def test_paper_configs_are_gals_large_model():
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
 def test_every_budget_has_unique_names_and_hashes(budget):
     runs = [c for rs in ch07.configs(budget).values() for c in rs]
-    assert len({c.name for c in runs}) == len(runs) == len({config_hash(c) for c in runs})
+    assert len({(c.name, c.seed) for c in runs}) == len(runs) == \
+        len({config_hash(c) for c in runs})
     assert {c.budget for c in runs} == {budget}
 
 
