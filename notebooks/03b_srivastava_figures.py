@@ -195,20 +195,21 @@ plt.show()
 # Figure 4.*
 
 # %% tags=["hide-input"]
-final4 = {label: rec.final["test_error"] for label, rec in fig4.items()}
-with_dropout = {k: v for k, v in final4.items() if k.endswith(", dropout")}
-without = {k: v for k, v in final4.items() if k.endswith(", no dropout")}
-worst_dropout, best_plain = max(with_dropout.values()), min(without.values())
-pairs_hold = sum(with_dropout[k] < without[k.replace(", dropout", ", no dropout")]
-                 for k in with_dropout)
+# {architecture: (run without dropout, run with dropout)}
+pairs4 = {k.removesuffix(", dropout"): (fig4[k.replace(", dropout", ", no dropout")], fig4[k])
+          for k in fig4 if k.endswith(", dropout")}
+test4 = {arch: (plain.final["test_error"], drop.final["test_error"])
+         for arch, (plain, drop) in pairs4.items()}
+worst_dropout = max(drop for _, drop in test4.values())
+best_plain = min(plain for plain, _ in test4.values())
+pairs_hold = sum(drop < plain for plain, drop in test4.values())
 run4 = next(iter(fig4.values()))
 print(f"{run4.final['epochs']} epochs, {run4.final['updates']:,} weight updates per network")
 Markdown(notebook.markdown_table(
     ("architecture", "no dropout: test error (%)", "dropout: test error (%)",
      "no dropout: validation (%)", "dropout: validation (%)"),
-    [(k.removesuffix(", dropout"), pct(without[k.replace(", dropout", ", no dropout")]),
-      pct(v), pct(fig4[k.replace(", dropout", ", no dropout")].final["val_error"]),
-      pct(fig4[k].final["val_error"])) for k, v in with_dropout.items()]))
+    [(arch, pct(test4[arch][0]), pct(test4[arch][1]), pct(plain.final["val_error"]),
+      pct(drop.final["val_error"])) for arch, (plain, drop) in pairs4.items()]))
 
 # %% [markdown]
 # *Table 2. Final test and validation error (%) of Figure 4's networks, after the last
@@ -227,17 +228,16 @@ Markdown(notebook.markdown_table(
 
 # %% tags=["hide-input"]
 status = ("reproduced" if worst_dropout < best_plain else
-          "direction only" if pairs_hold == len(with_dropout) else "not reproduced")
-print(f"dropout lowers the error in {pairs_hold} of {len(with_dropout)} architectures; "
+          "direction only" if pairs_hold == len(test4) else "not reproduced")
+print(f"dropout lowers the error in {pairs_hold} of {len(test4)} architectures; "
       f"worst dropout network {pct(worst_dropout)} %, best network without dropout "
       f"{pct(best_plain)} %")
 claim("srivastava2014-fig4-every-architecture", "Figure 4",
       "final test error: every dropout network below every network without dropout",
       "every dropout curve ends below every no-dropout curve",
       f"worst with dropout {pct(worst_dropout)} % vs best without {pct(best_plain)} %; "
-      f"{pairs_hold}/{len(with_dropout)} pairs (gains " + ", ".join(
-          f"{pct(without[k.replace(', dropout', ', no dropout')] - v)}" for k, v in
-          with_dropout.items()) + " points)", status,
+      f"{pairs_hold}/{len(test4)} pairs (gains "
+      + ", ".join(pct(plain - drop) for plain, drop in test4.values()) + " points)", status,
       note=f"1024-unit networks only, {run4.final['updates']:,} updates instead of about "
            "10^6, one seed; 'direction only' when each pair holds but not every dropout "
            "network beats every plain one")

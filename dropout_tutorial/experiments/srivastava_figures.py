@@ -47,7 +47,8 @@ from .mnist import MNISTConfig, load_mnist_splits
 
 __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
-           "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig", "figure10_configs", "tile_to",
+           "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
+           "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
            "table10_configs", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
            "kl_sparsity", "unit_activity", "load_trained_mlp", "L2", "L1",
