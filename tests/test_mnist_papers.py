@@ -82,6 +82,37 @@ def test_appendix_b1_recipe_changes_only_momentum_and_bound():
     assert how_dropout_works.hinton_schedule(200, momentum=0.95).momentum == 0.95
 
 
+def test_table2_rows_differ_by_the_change_the_table_names():
+    """Standard net -> dropout (logistic, ReLU) -> ReLU + max-norm: one change per row,
+    all trained with the same recipe."""
+    rows = mnist_papers.table2_configs("cpu", recipe=mnist_papers.APPENDIX_B1)
+    assert list(rows) == ["standard net (ReLU)", "dropout, logistic", "dropout, ReLU",
+                          "dropout, ReLU + max-norm"]
+    standard, logistic, relu, maxnorm = (runs[0] for runs in rows.values())
+    assert maxnorm.train.max_norm == 2.0 and maxnorm.train.momentum == 0.95
+    assert replace(maxnorm.train, max_norm=None) == relu.train
+    assert relu.train == logistic.train == standard.train
+    assert replace(maxnorm, name=relu.name, train=relu.train) == relu
+    assert replace(relu, name=logistic.name, activation="logistic") == logistic
+    assert (relu.p_input, relu.p_hidden, relu.dropout) == (0.2, 0.5, "standard")
+    assert replace(relu, name=standard.name, p_input=0.0, p_hidden=0.0,
+                   dropout=standard.dropout) == standard
+    assert sizes_of(rows) == {(784, 1024, 1024, 1024, 10)}
+
+
+def sizes_of(rows):
+    return {c.sizes for runs in rows.values() for c in runs}
+
+
+def test_cpu_budget_trains_every_table2_row():
+    configs = mnist_papers.configs("cpu")
+    for row in ("standard net (ReLU)", "dropout, logistic", "dropout, ReLU"):
+        assert [c.seed for c in configs[f"3x1024 {row}"]] == [0]
+    maxnorm = configs["3x1024 ReLU, dropout + max-norm"]
+    assert [c.seed for c in maxnorm] == list(mnist_papers.TABLE2_MAXNORM_SEEDS)
+    assert len(maxnorm) >= 2
+
+
 def test_plain_network_ignores_the_recipe():
     recipe = Recipe(0.99, "standard")
     plain = mnist_papers.hinton2012_configs("cpu", recipe=recipe)["no dropout"][0]

@@ -4,6 +4,7 @@ validation, and one smoke run of each new runner task on real MNIST."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -169,11 +170,15 @@ def test_figure10_every_size_gets_the_same_number_of_updates():
     sizes = (100, 500, 1_000, 5_000, 10_000, 50_000)
     assert set(runs) == {f"{k}, {n}" for k in ("no dropout", "dropout") for n in sizes}
     updates = set()
-    for label, (c,) in runs.items():
+    for label, seeds in runs.items():
+        assert [c.seed for c in seeds] == [0, 1, 2]
+        assert all(replace(c, seed=0) == seeds[0] for c in seeds)    # only the seed differs
+        c = seeds[0]
         assert c.epoch_size % c.train_size == 0                    # equal repeats per example
         updates.add(c.train.epochs * max(c.epoch_size, c.train_size) // c.train.batch_size)
         assert (c.p_hidden > 0) == label.startswith("dropout")
     assert updates == {4_000}
+    assert all(len(seeds) == 1 for seeds in ch.figure10_configs("smoke").values())
 
 
 # --- Table 9: regularizers -----------------------------------------------------------------

@@ -410,11 +410,13 @@ def _figure10_setting(budget: str) -> dict:
                    val_size=None, epochs=PAPER_EPOCHS))
 
 
-def figure10_configs(budget: str, seeds: tuple[int, ...] = (0,)
+def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None
                      ) -> dict[str, list[SrivastavaMLPConfig]]:
     """Figure 10: for every training-set size, a network without and with dropout
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
-    (``epochs * epoch_size / 100``). Labels are ``"dropout, 500"`` etc."""
+    (``epochs * epoch_size / 100``). Labels are ``"dropout, 500"`` etc.; 3 seeds except
+    at ``smoke``."""
+    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
     s = _figure10_setting(budget)
     out: dict[str, list[SrivastavaMLPConfig]] = {}
     for n in s["train_sizes"]:
@@ -553,10 +555,11 @@ KL_WEIGHT = 0.1     # weight of the KL sparsity penalty (not tuned)
 KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not tuned)
 
 
-def table9_configs(budget: str, seeds: tuple[int, ...] = (0,)
+def table9_configs(budget: str, seeds: tuple[int, ...] | None = None
                    ) -> dict[str, list[SrivastavaMLPConfig]]:
-    """Table 9: the same network with six regularizers. The L1 term starts after the
-    first two thirds of training ("towards the end")."""
+    """Table 9: the same network with six regularizers, 3 seeds except at ``smoke``. The
+    L1 term starts after the first two thirds of training ("towards the end")."""
+    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=2),
