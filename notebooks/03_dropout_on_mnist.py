@@ -374,20 +374,29 @@ Markdown(notebook.markdown_table(
 # summaries that agree with each other.
 
 # %% tags=["hide-input"]
-order = list(table2)
-errors = [table2[label][0] for label in order]
-ordering = all(a > b for a, b in zip(errors, errors[1:]))
-row = scoreboard.record_claim(scoreboard.Claim(
-    claim_id="srivastava2014-table2-ordering", paper="srivastava2014dropout",
-    where="Table 2", metric="test error (%): standard > dropout logistic > dropout ReLU > "
-    "dropout ReLU + max-norm", paper_value="1.60 > 1.35 > 1.25 > 1.06",
-    our_value=" > ".join(f"{e:.2f}" for e in errors) if ordering
-    else ", ".join(f"{e:.2f}" for e in errors) + " (order broken)",
-    budget=env.budget, seeds=min(len(records[label]) for label in order),
-    status="reproduced" if ordering else "not reproduced", chapter="03_dropout_on_mnist",
-    note=f"one 3x1024 network for every row, trained with the same recipe (paper's standard "
-         f"net: 2x800 logistic units); {big_schedule.epochs} epochs"))
-print(f"Scoreboard: {row.claim_id} -> {row.status}")
+def ordering_claim(claim_id: str, labels: list[str], metric: str, paper_value: str):
+    """One scoreboard row: do the test errors of ``labels`` fall in this order?"""
+    errors = [table2[label][0] for label in labels]
+    ordering = all(a > b for a, b in zip(errors, errors[1:]))
+    row = scoreboard.record_claim(scoreboard.Claim(
+        claim_id=claim_id, paper="srivastava2014dropout", where="Table 2", metric=metric,
+        paper_value=paper_value,
+        our_value=" > ".join(f"{e:.2f}" for e in errors) if ordering
+        else ", ".join(f"{e:.2f}" for e in errors) + " (order broken)",
+        budget=env.budget, seeds=min(len(records[label]) for label in labels),
+        status="reproduced" if ordering else "not reproduced", chapter="03_dropout_on_mnist",
+        note=f"one 3x1024 network for every row, trained with the same recipe (paper's "
+             f"standard net: 2x800 logistic units); {big_schedule.epochs} epochs"))
+    print(f"{metric}: {row.our_value}\nScoreboard: {row.claim_id} -> {row.status}")
+
+
+ordering_claim("srivastava2014-table2-ordering", list(TABLE2_ROWS),
+               "test error (%): standard > dropout logistic > dropout ReLU > dropout ReLU + "
+               "max-norm", "1.60 > 1.35 > 1.25 > 1.06")
+ordering_claim("srivastava2014-table2-relu-ordering",
+               [label for label in TABLE2_ROWS if "logistic" not in label],
+               "test error (%) of the ReLU rows: standard > dropout > dropout + max-norm",
+               "1.60 > 1.25 > 1.06")
 for label, claim_id in (("3x1024 dropout, logistic", "logistic"), ("3x1024 dropout, ReLU", "relu")):
     err, se = table2[label]
     row = scoreboard.record_claim(scoreboard.Claim(
@@ -402,8 +411,32 @@ for label, claim_id in (("3x1024 dropout, logistic", "logistic"), ("3x1024 dropo
              f"(no max-norm in this row); 'direction' = below our network without dropout"))
     print(f"Scoreboard: {row.claim_id} -> {row.status}")
 
+# %% tags=["hide-input"]
+logistic = records["3x1024 dropout, logistic"][0]
+below10 = ch03.first_reaching(logistic.history, "val_error", 0.10)
+print(f"logistic network: validation error first below 10 % at epoch {below10[0]}; after the "
+      f"last epoch {100 * logistic.final['train_error']:.2f} % training error")
+for label in TABLE2_ROWS:
+    runs = records[label]
+    print(f"{label:32s} training error after the last epoch: "
+          + ", ".join(f"{100 * r.final['train_error']:.2f} %" for r in runs))
+
 # %% [markdown]
-# RESULTS_TEXT_TABLE2
+# **Paper vs ours (Table 2).** The three ReLU rows reproduce the paper's steps (Table 3):
+# dropout lowers the test error of the 3 × 1024 network by about a quarter of a point,
+# to within a few hundredths of the paper's 1.25 %, and the max-norm bound lowers it by
+# about another tenth. The gap between the last two rows, about one binomial standard
+# error of the test set (0.11 points), is of the size of the seed-to-seed spread, so the
+# order of those two rows is the least certain step.
+#
+# The logistic row is **not reproduced**: our network ends far above the paper's 1.35 %,
+# and above the network without dropout, so the full ordering breaks at that row. It is
+# not overfitting: it still misclassifies about 1.5 % of its own training images (printed
+# above). The recipe was chosen for ReLU networks, and logistic units learn slowly under
+# it: the network needs more than a dozen epochs to get below 10 % validation error, and
+# by then the learning rate has started to decay. Choosing the logistic network's
+# learning rate on the validation set, as the paper's practical guide advises for each
+# setup, is left to a later edition.
 
 # %% tags=["hide-input"]
 fig, ax = plotting.new_axes("weight updates", "test error (%)")
@@ -482,8 +515,9 @@ for family, runs in candidates.items():
 # estimates its GPU time from the floating-point operations at an *assumed* 10 TFLOP/s
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
-# reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb); the other
-# Table 2 rows and a third seed are not in this edition.
+# reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Table 2's
+# larger networks (3 × 2048, 2 × 4096 and 2 × 8192 units) and a third seed of Hinton's
+# networks are not in this edition.
 
 # %%
 for label, runs in finals.items():
@@ -508,6 +542,9 @@ Markdown(notebook.provenance_table(all_runs))
 #   the scoreboard say how far our numbers are from the paper's, and why).
 # - A 3 × 1024 ReLU network with dropout and max-norm is the strongest network of the
 #   chapter; its section above says whether it crossed 1.10 % test error.
+# - On that network, Table 2's steps hold: dropout, then max-norm, each lower the test
+#   error, dropout alone to the paper's value. The logistic row is not reproduced with a
+#   recipe chosen for ReLUs: that network underfits (Table 3).
 # - A max-norm bound from the papers constrains their weights. With PyTorch's inverted
 #   dropout the same bound is $1/(1-p)$ times looser; choosing on validation, the
 #   papers' form of dropout, with the bound on the papers' weights, won for both
