@@ -331,8 +331,8 @@ print(f"Scoreboard: {row.claim_id} -> {row.status}")
 # schedule started to halve it, while naive dropout had levelled off. The more strongly
 # regularized variants need more steps at the full rate. Our last schedule keeps the rate
 # at 1 for 16 epochs and then halves it after each of 8 more (24 epochs in all), for
-# naive dropout, variational dropout (tied) and variational dropout with embedding
-# dropout as well.
+# naive dropout, variational dropout with tied and with untied masks, and tied
+# variational dropout with embedding dropout as well.
 
 # %% tags=["hide-input"]
 longest_seeds = {label.removesuffix(", longest"): [dt.run(c, device=env.device) for c in runs]
@@ -370,9 +370,13 @@ plt.show()
 # With eight more epochs at the full rate, the order of the paper appears. Naive dropout
 # gains nothing from them: its validation perplexity stalls at the full rate and it ends
 # *above* its own 16-epoch result (Table 1b), while its training perplexity keeps
-# falling. Both variational networks keep improving at the full rate and end below
-# naive dropout, and adding embedding dropout (the strongest regularization, and the
-# slowest start) gives the lowest validation and test perplexity of the chapter. Together
+# falling. The two tied variational networks keep improving at the full rate and end
+# below naive dropout, and adding embedding dropout (the strongest regularization, and
+# the slowest start) gives the lowest validation and test perplexity of the chapter.
+# Untied masks (one per gate) do not: that network fits its training text as well as the
+# tied one but ends with a validation and test perplexity above naive dropout's, the
+# reverse of the paper's small advantage for untied weights (scoreboard row below). We
+# have not found out why; one seed each. Together
 # with the network without dropout (Table 1), the test perplexities now run none > naive
 # > variational, as in the paper; the gaps, a few points, are of the size of the paper's
 # (82.7 against 79.7). A second seed of naive and of tied + embedding dropout moves each
@@ -403,6 +407,18 @@ row = scoreboard.record_claim(scoreboard.Claim(
          "halvings; test at the best validation epoch, mean ± standard error over seeds; "
          "the variational variant is chosen on seed 0's validation perplexity; a gap "
          "under 1 point counts as a tie"))
+untied_24 = longest["variational untied"].final["test_ppl_at_best_valid"]
+naive_seed0 = longest["naive (Zaremba)"].final["test_ppl_at_best_valid"]
+row_untied = scoreboard.record_claim(scoreboard.Claim(
+    claim_id="gal2016rnn-ptb-untied-24ep", paper="gal2016theoretically", where="Table 1",
+    metric="PTB test perplexity, 24-epoch schedule: variational (untied) < naive",
+    paper_value="79.7 < 82.7 (medium)", our_value=f"{untied_24:.1f} vs {naive_seed0:.1f}",
+    budget=env.budget, seeds=1,
+    status="direction only" if untied_24 < naive_seed0 - 1.0 else "not reproduced",
+    chapter="07_recurrent_dropout",
+    note="reduced cpu model (1 x 200 units, 20 % of ptb.train), 16 epochs at rate 1 then 8 "
+         "halvings; seed 0 of both; a gap under 1 point counts as a tie"))
+print(f"Scoreboard: {row_untied.claim_id} -> {row_untied.status}")
 print(f"24 epochs, mean test perplexity at the best validation epoch: {best_var_label} "
       f"{var_24:.2f} (lowest validation among the variational variants, seed 0), naive "
       f"{naive_24:.2f}; variational lower by more than one point: {holds_24}")
@@ -683,7 +699,8 @@ Markdown(notebook.provenance_table(all_runs))
 #   a few epochs and every dropout variant ends below it. Variational dropout beats naive
 #   dropout only when it gets enough steps at the full learning rate: at 8 and 16 epochs
 #   the two tie or naive dropout leads (Tables 1 and 1b); with 16 epochs at the full rate
-#   and 8 of decay, variational dropout with embedding dropout is lowest (Table 1c).
+#   and 8 of decay, variational dropout with embedding dropout is lowest (Table 1c), while
+#   untied masks end above naive dropout (one seed).
 # - MC dropout with 10 passes is worse than the standard approximation here (Table 2);
 #   the paper's gain needs many more passes.
 # - On the sentiment regression (LSTM and GRU), the network without dropout learns and
