@@ -425,9 +425,9 @@ for label in TABLE2_ROWS:
 # **Paper vs ours (Table 2).** The three ReLU rows reproduce the paper's steps (Table 3):
 # dropout lowers the test error of the 3 × 1024 network by about a quarter of a point,
 # to within a few hundredths of the paper's 1.25 %, and the max-norm bound lowers it by
-# about another tenth. The gap between the last two rows, about one binomial standard
-# error of the test set (0.11 points), is of the size of the seed-to-seed spread, so the
-# order of those two rows is the least certain step.
+# a little less than another tenth. That last gap is smaller than one binomial standard
+# error of the test set (0.11 points) and has one seed on one side, so the order of
+# those two rows is the least certain step.
 #
 # The logistic row is **not reproduced**: our network ends far above the paper's 1.35 %,
 # and above the network without dropout, so the full ordering breaks at that row. It is
