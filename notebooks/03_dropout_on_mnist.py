@@ -414,8 +414,9 @@ for label, claim_id in (("3x1024 dropout, logistic", "logistic"), ("3x1024 dropo
 # %% tags=["hide-input"]
 logistic = records["3x1024 dropout, logistic"][0]
 below10 = ch03.first_reaching(logistic.history, "val_error", 0.10)
-print(f"logistic network: validation error first below 10 % at epoch {below10[0]}; after the "
-      f"last epoch {100 * logistic.final['train_error']:.2f} % training error")
+print("logistic network: validation error "
+      + ("never below 10 %" if below10 is None else f"first below 10 % at epoch {below10[0]}")
+      + f"; after the last epoch {100 * logistic.final['train_error']:.2f} % training error")
 for label in TABLE2_ROWS:
     runs = records[label]
     print(f"{label:32s} training error after the last epoch: "
