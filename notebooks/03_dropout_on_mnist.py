@@ -157,8 +157,7 @@ plt.show()
 
 # %%
 records = {label: [dt.run(c, device=env.device) for c in runs] for label, runs in configs.items()}
-finals = {label: runs for label, runs in records.items()
-          if not label.startswith("recipe candidate")}
+finals = {label: runs for label, runs in records.items() if "candidate" not in label}
 for label, runs in finals.items():
     print(f"{label:32s} {len(runs)} seed(s), {runs[0].final['epochs']} epochs, "
           f"{runs[0].final['updates']:,} weight updates, "
@@ -378,6 +377,7 @@ def ordering_claim(claim_id: str, labels: list[str], metric: str, paper_value: s
     """One scoreboard row: do the test errors of ``labels`` fall in this order?"""
     errors = [table2[label][0] for label in labels]
     ordering = all(a > b for a, b in zip(errors, errors[1:]))
+    step = min(a - b for a, b in zip(errors, errors[1:]))
     row = scoreboard.record_claim(scoreboard.Claim(
         claim_id=claim_id, paper="srivastava2014dropout", where="Table 2", metric=metric,
         paper_value=paper_value,
@@ -386,7 +386,8 @@ def ordering_claim(claim_id: str, labels: list[str], metric: str, paper_value: s
         budget=env.budget, seeds=min(len(records[label]) for label in labels),
         status="reproduced" if ordering else "not reproduced", chapter="03_dropout_on_mnist",
         note=f"one 3x1024 network for every row, trained with the same recipe (paper's "
-             f"standard net: 2x800 logistic units); {big_schedule.epochs} epochs"))
+             f"standard net: 2x800 logistic units); {big_schedule.epochs} epochs; smallest "
+             f"step {step:.2f} points (one binomial s.e. of the test set: about 0.11)"))
     print(f"{metric}: {row.our_value}\nScoreboard: {row.claim_id} -> {row.status}")
 
 
@@ -408,19 +409,55 @@ for label, claim_id in (("3x1024 dropout, logistic", "logistic"), ("3x1024 dropo
                                      direction_holds=err < table2["3x1024 standard net (ReLU)"][0]),
         chapter="03_dropout_on_mnist",
         note=f"{big_schedule.epochs} epochs; the recipe chosen for the max-norm network "
-             f"(no max-norm in this row); 'direction' = below our network without dropout"))
+             f"(no max-norm in this row)"
+             + (f", with rate {configs[label][0].train.lr:g} and N(0, "
+                f"{configs[label][0].init_std:g}²) weights chosen on validation"
+                if configs[label][0].init_std is not None else "")
+             + "; 'direction' = below our network without dropout"))
     print(f"Scoreboard: {row.claim_id} -> {row.status}")
 
+# %% [markdown]
+# ### The logistic network's learning rate
+#
+# The recipe was chosen on the ReLU network. Logistic units learn slowly under it: with
+# the recipe as it is, the logistic network stays near chance for its first epochs and
+# still misclassifies training images after 200 epochs. So the logistic row has its own
+# choice on the validation set between two candidates of 200 epochs each: the recipe as
+# it is, and an initial rate of 3 with weights drawn from $N(0, 0.1^2)$ instead of
+# PyTorch's default (standard deviations of 0.02 to 0.04 here). That second candidate
+# was picked from three probes of 8 epochs (rate 3; the larger weights; both) as the one
+# that left the initial plateau fastest; the probes are not stored. As above, the test
+# set plays no part in the choice.
+
 # %% tags=["hide-input"]
-logistic = records["3x1024 dropout, logistic"][0]
-below10 = ch03.first_reaching(logistic.history, "val_error", 0.10)
-print("logistic network: validation error "
-      + ("never below 10 %" if below10 is None else f"first below 10 % at epoch {below10[0]}")
-      + f"; after the last epoch {100 * logistic.final['train_error']:.2f} % training error")
+logistic_runs = {setting: dt.run(config, device=env.device)
+                 for setting, config in ch03.logistic_candidates(env.budget).items()}
+logistic_choice = ch03.chosen_on_validation(logistic_runs)
+rows = []
+for setting, rec in logistic_runs.items():
+    below10 = ch03.first_reaching(rec.history, "val_error", 0.10)
+    rows.append((setting.label, "never" if below10 is None else below10[0],
+                 f"{100 * rec.final['train_error']:.2f}", f"{100 * rec.final['val_error']:.2f}",
+                 f"{100 * rec.final['test_error']:.2f}",
+                 "**chosen**" if setting == logistic_choice else ""))
+Markdown(notebook.markdown_table(
+    ("candidate (seed 0)", "first epoch below 10 % validation error",
+     "training error (%)", "validation error (%)", "test error (%)", ""), rows))
+
+# %% [markdown]
+# *Table 4. The logistic dropout network under each candidate setting, after the last
+# epoch: the lowest validation error picks the final logistic network of Table 3 (the
+# test errors are shown after the choice).*
+
+# %% tags=["hide-input"]
+used = configs["3x1024 dropout, logistic"][0]
+print(f"validation chose '{logistic_choice.label}'; the final logistic network uses rate "
+      f"{used.train.lr:g} and init_std {used.init_std}"
+      + ("" if used == ch03.logistic_candidates(env.budget)[logistic_choice]
+         else "  <-- NOT the validation choice"))
 for label in TABLE2_ROWS:
-    runs = records[label]
     print(f"{label:32s} training error after the last epoch: "
-          + ", ".join(f"{100 * r.final['train_error']:.2f} %" for r in runs))
+          + ", ".join(f"{100 * r.final['train_error']:.2f} %" for r in records[label]))
 
 # %% [markdown]
 # **Paper vs ours (Table 2).** The three ReLU rows reproduce the paper's steps (Table 3):
@@ -430,14 +467,17 @@ for label in TABLE2_ROWS:
 # error of the test set (0.11 points) and has one seed on one side, so the order of
 # those two rows is the least certain step.
 #
-# The logistic row is **not reproduced**: our network ends far above the paper's 1.35 %,
-# and above the network without dropout, so the full ordering breaks at that row. It is
-# not overfitting: it still misclassifies about 1.5 % of its own training images (printed
-# above). The recipe was chosen for ReLU networks, and logistic units learn slowly under
-# it: the network needs more than a dozen epochs to get below 10 % validation error, and
-# by then the learning rate has started to decay. Choosing the logistic network's
-# learning rate on the validation set, as the paper's practical guide advises for each
-# setup, is left to a later edition.
+# The logistic row holds, but only just. With its rate and initialization chosen on
+# validation (Table 4), the logistic dropout network ends within a tenth of a point of
+# the paper's 1.35 %, and below the network without dropout, so the four-row ordering
+# holds. Its margin over the network without dropout, though, is a few hundredths of a
+# point, far less than one binomial standard error of the test set (0.11 points), with
+# one seed per row: that step of the ordering is not resolved by our runs. The logistic
+# network also still misclassifies some of its own training images after 200 epochs
+# (printed above), unlike the ReLU networks, so it would probably gain from longer
+# training. With the recipe as it is (Table 4's first candidate), it ended far above the
+# network without dropout: for logistic units, the learning rate and the initial weights
+# matter as much as dropout does here.
 
 # %% tags=["hide-input"]
 fig, ax = plotting.new_axes("weight updates", "test error (%)")
@@ -458,7 +498,8 @@ plt.show()
 # style of Srivastava et al.'s Figure 4. Every ReLU dropout network ends below the
 # networks without dropout, whose test error stops improving early (the 784-800-800-10
 # network's validation error is lowest within the first 15 epochs, Table 2); the
-# logistic dropout network, still underfitting, ends far above them (Table 3). The
+# logistic dropout network, still underfitting, ends level with the 3 × 1024 network
+# without dropout (Table 3). The
 # dropout networks start more slowly, since each update trains a random thinned network,
 # and keep improving for much longer: their best validation epochs come many epochs
 # later (Table 2).
@@ -519,8 +560,8 @@ for family, runs in candidates.items():
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
 # reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Table 2's
-# larger networks (3 × 2048, 2 × 4096 and 2 × 8192 units) and a third seed of Hinton's
-# networks are not in this edition.
+# larger networks (3 × 2048, 2 × 4096 and 2 × 8192 units) and more than one seed of its
+# other rows are not in this edition.
 
 # %%
 for label, runs in finals.items():
@@ -546,8 +587,9 @@ Markdown(notebook.provenance_table(all_runs))
 # - A 3 × 1024 ReLU network with dropout and max-norm is the strongest network of the
 #   chapter; its section above says whether it crossed 1.10 % test error.
 # - On that network, Table 2's steps hold: dropout, then max-norm, each lower the test
-#   error, dropout alone to the paper's value. The logistic row is not reproduced with a
-#   recipe chosen for ReLUs: that network underfits (Table 3).
+#   error, dropout alone to the paper's value. The logistic row needs its own learning
+#   rate and initial weights (chosen on validation, Table 4); with them it comes within
+#   a tenth of a point of the paper's value, level with the network without dropout.
 # - A max-norm bound from the papers constrains their weights. With PyTorch's inverted
 #   dropout the same bound is $1/(1-p)$ times looser; choosing on validation, the
 #   papers' form of dropout, with the bound on the papers' weights, won for both

@@ -188,3 +188,48 @@ def test_final_recipe_is_the_stored_validation_choice(family, monkeypatch):
     chosen = mnist_papers.chosen_on_validation(records,
                                                prefer=mnist_papers.prescribed_label(family))
     assert mnist_papers.FINAL_RECIPE[family].label == chosen
+
+
+def test_logistic_setting_changes_only_the_logistic_rows_rate_and_init():
+    setting = mnist_papers.LogisticSetting(3.0, 0.1)
+    recipe = mnist_papers.APPENDIX_B1
+    plain = mnist_papers.table2_configs("cpu", recipe=recipe)
+    tuned = mnist_papers.table2_configs("cpu", recipe=recipe, logistic=setting)
+    for row in ("standard net (ReLU)", "dropout, ReLU", "dropout, ReLU + max-norm"):
+        assert tuned[row] == plain[row]
+    before, after = plain["dropout, logistic"][0], tuned["dropout, logistic"][0]
+    assert (after.train.lr, after.init_std) == (3.0, 0.1)
+    assert (before.train.lr, before.init_std) == (recipe.lr, None)
+    assert replace(after, train=before.train, init_std=None) == before
+    assert setting.label == "rate 3, N(0, 0.1²) init"
+    assert mnist_papers.LogisticSetting().label == "the recipe's rate, PyTorch's init"
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(lr=0.0), "lr must be > 0 or None, got lr=0.0"),
+                                           (dict(init_std=-0.1), "init_std must be > 0")])
+def test_logistic_setting_rejects_bad_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mnist_papers.LogisticSetting(**kwargs)
+
+
+def test_final_logistic_setting_is_the_stored_validation_choice(monkeypatch):
+    """The logistic row's final setting is the candidate with the lowest final
+    validation error among the stored runs (no paper setting to prefer: the paper does
+    not state one for 200 epochs)."""
+    monkeypatch.delenv("DROPOUT_TUTORIAL_RESULTS", raising=False)
+    monkeypatch.chdir(project_root())
+    runs = mnist_papers.logistic_candidates("cpu")
+    assert list(runs) == list(mnist_papers.LOGISTIC_CANDIDATES)
+    records = {setting: load_record(config) for setting, config in runs.items()}
+    assert [s for s, rec in records.items() if rec is None] == [], "run the candidates first"
+    assert mnist_papers.chosen_on_validation(records) == mnist_papers.FINAL_LOGISTIC
+    configs = mnist_papers.configs("cpu")
+    assert configs["3x1024 dropout, logistic"] == [runs[mnist_papers.FINAL_LOGISTIC]]
+
+
+def test_cpu_budget_trains_three_seeds_of_hintons_networks():
+    configs = mnist_papers.configs("cpu")
+    for label in ("no dropout", "hidden dropout", "hidden + input dropout"):
+        runs = configs[label]
+        assert [c.seed for c in runs] == list(mnist_papers.HINTON_CPU_SEEDS) == [0, 1, 2]
+        assert all(replace(c, seed=0) == runs[0] for c in runs)    # only the seed differs

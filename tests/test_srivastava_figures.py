@@ -73,6 +73,10 @@ def test_figure9_cpu_configs_fix_n_in_a_and_pn_in_b():
             assert math.isclose(1 - c.p_hidden, retain)          # PyTorch's drop probability
             assert c.p_input == 0.2 and c.train_size == 10_000 and c.val_size is None
     assert runs["(b) retain 0.1"][0].sizes[1] == 640
+    for seeds in runs.values():                              # 3 seeds; only the seed differs
+        assert [c.seed for c in seeds] == [0, 1, 2]
+        assert all(replace(c, seed=0) == seeds[0] for c in seeds)
+    assert all(len(seeds) == 1 for seeds in ch.figure9_configs("smoke").values())
 
 
 def test_figure9_paper_configs_use_the_papers_network():
@@ -219,6 +223,10 @@ def test_table9_rows_combine_the_papers_regularizers():
         assert (c.train.weight_decay > 0) == ("L2" in label)
         assert (c.train.max_norm is not None) == ("max-norm" in label.lower())
         assert (c.p_hidden == 0.5) == label.startswith("Dropout")
+        assert c.dropout == ("standard" if label.startswith("Dropout") else "inverted")
+        assert c.sizes == (784, 1024, 1024, 10)
+        assert replace(c.train, weight_decay=0.0) == \
+            ch.table9_schedule(30, c.train.max_norm)         # one schedule for every row
     assert rows["L2 + L1 towards the end"].l1_from_epoch == 20
     assert len({dt.config_hash(c) for c in rows.values()}) == 6
 

@@ -1,9 +1,10 @@
 """Srivastava et al. (2014) on MNIST, part 2: Figures 7-11 and Tables 9-10, reduced.
 
-The classifiers share one training recipe, chosen on the validation set among four
-candidates (:func:`recipe_configs`): the chapter "Dropout on MNIST"'s compressed
+The small classifiers (Figures 9-11, Table 10) share one training recipe, chosen on the
+validation set among four candidates (:func:`recipe_configs`): the chapter "Dropout on MNIST"'s compressed
 Hinton et al. (2012) schedule and SGD with momentum 0.95 (the paper's final momentum,
-Appendix B.1) at three learning rates. The dropout networks have a max-norm bound on
+Appendix B.1) at three learning rates. The 1024-unit networks of Figure 4 and Table 9
+train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound on
 every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
 probability is ``1 - p`` and is called ``retain`` here.
 
@@ -50,7 +51,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
            "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
-           "table10_configs", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
+           "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
            "kl_sparsity", "unit_activity", "load_trained_mlp", "L2", "L1",
            "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
            "n_parameters", "training_flops", "n_updates", "gpu_hours", "ASSUMED_GPU_FLOPS",
@@ -154,11 +155,14 @@ def _figure9_setting(budget: str) -> dict:
                    epochs=PAPER_EPOCHS))
 
 
-def figure9_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, list[MNISTConfig]]:
-    """Figure 9: one run per retain probability, (a) ``n`` fixed and (b) ``pn`` fixed.
+def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None
+                    ) -> dict[str, list[MNISTConfig]]:
+    """Figure 9: runs per retain probability, (a) ``n`` fixed and (b) ``pn`` fixed, 3 seeds
+    except at ``smoke``.
 
     The retain probability of the hidden units is varied; the input keeps retain 0.8
     (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc."""
+    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
     s = _figure9_setting(budget)
     schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
     depth = len(s["pn"])
@@ -555,36 +559,43 @@ KL_WEIGHT = 0.1     # weight of the KL sparsity penalty (not tuned)
 KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not tuned)
 
 
+def table9_schedule(epochs: int, max_norm: float | None) -> TrainConfig:
+    """Table 9's schedule for every row: Figure 4's (:func:`figure4_schedule`, the chapter
+    "Dropout on MNIST"'s compressed Hinton et al. schedule, which trains 1024-unit dropout
+    networks within tens of epochs), with the max-norm bound ``max_norm`` or none."""
+    return dataclasses.replace(figure4_schedule(epochs), max_norm=max_norm)
+
+
 def table9_configs(budget: str, seeds: tuple[int, ...] | None = None
                    ) -> dict[str, list[SrivastavaMLPConfig]]:
-    """Table 9: the same network with six regularizers, 3 seeds except at ``smoke``. The
-    L1 term starts after the first two thirds of training ("towards the end")."""
+    """Table 9: the same network with six regularizers, 3 seeds except at ``smoke``. Every
+    row has :func:`table9_schedule` and the papers' form of dropout (so the max-norm bound
+    means what it means in Figure 4); only the L2 rows have weight decay and only the
+    max-norm rows the bound. The L1 term starts after the first two thirds of training
+    ("towards the end")."""
     seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=2),
-                  cpu=dict(sizes=(784, 256, 256, 10), train_size=None, val_size=None,
+                  # the paper's 784-1024-1024-2048-10 without its widest layer
+                  cpu=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
                            epochs=30),
                   paper=dict(sizes=(784, 1024, 1024, 2048, 10), train_size=None,
                              val_size=None, epochs=PAPER_EPOCHS))
     epochs, c = s["epochs"], max_norm_for(budget)
-    drop = dict(p_input=INPUT_P, p_hidden=0.5)
+    drop = dict(p_input=INPUT_P, p_hidden=0.5, dropout="standard")
     rows = {
-        "L2": dict(train=recipe(RECIPE, epochs)),
-        "L2 + L1 towards the end": dict(l1=L1, l1_from_epoch=(2 * epochs) // 3,
-                                        train=recipe(RECIPE, epochs)),
-        "L2 + KL-sparsity": dict(kl_weight=KL_WEIGHT, kl_target=KL_TARGET,
-                                 train=recipe(RECIPE, epochs)),
-        "Max-norm": dict(train=recipe(RECIPE, epochs, c), l2=False),
-        "Dropout + L2": dict(train=recipe(RECIPE, epochs), **drop),
-        "Dropout + max-norm": dict(train=recipe(RECIPE, epochs, c),
-                                   l2=False, **drop),
+        "L2": dict(max_norm=None),
+        "L2 + L1 towards the end": dict(l1=L1, l1_from_epoch=(2 * epochs) // 3, max_norm=None),
+        "L2 + KL-sparsity": dict(kl_weight=KL_WEIGHT, kl_target=KL_TARGET, max_norm=None),
+        "Max-norm": dict(max_norm=c, l2=False),
+        "Dropout + L2": dict(max_norm=None, **drop),
+        "Dropout + max-norm": dict(max_norm=c, l2=False, **drop),
     }
     out = {}
     for label, kw in rows.items():
-        use_l2 = kw.pop("l2", True)
-        train = kw.pop("train")
-        if use_l2:
+        train = table9_schedule(epochs, kw.pop("max_norm"))
+        if kw.pop("l2", True):
             train = dataclasses.replace(train, weight_decay=L2)
         slug = label.lower().replace(" + ", "-").replace(" ", "-")
         out[label] = [SrivastavaMLPConfig(f"srivastava2014-t9-{slug}", budget, seed=sd,
