@@ -471,8 +471,9 @@ for label in TABLE2_ROWS:
 # validation (Table 4), the logistic dropout network ends within a tenth of a point of
 # the paper's 1.35 %, and below the network without dropout, so the four-row ordering
 # holds. Its margin over the network without dropout, though, is a few hundredths of a
-# point, far less than one binomial standard error of the test set (0.11 points), with
-# one seed per row: that step of the ordering is not resolved by our runs. The logistic
+# point. It has the same sign for both seeds of both rows, but it is far less than one
+# binomial standard error of the test set (0.11 points), so two seeds per row do not
+# resolve that step of the ordering. The logistic
 # network also still misclassifies some of its own training images after 200 epochs
 # (printed above), unlike the ReLU networks, so it would probably gain from longer
 # training. With the recipe as it is (Table 4's first candidate), it ended far above the

@@ -316,3 +316,15 @@ def test_gpu_hours_adds_flop_time_and_per_update_cost():
     assert ch.gpu_hours([config, config]) == pytest.approx(2 * ch.gpu_hours([config]))
     with pytest.raises(ValueError, match="flops_per_second"):
         ch.gpu_hours([config], flops_per_second=0)
+
+
+def test_autoencoders_have_three_seeds_at_cpu_and_differ_only_in_dropout():
+    runs = ch.autoencoder_configs("cpu")
+    assert list(runs) == ["no dropout", "dropout"]
+    for seeds in runs.values():
+        assert [c.seed for c in seeds] == [0, 1, 2]
+        assert all(replace(c, seed=0) == seeds[0] for c in seeds)
+    none, drop = runs["no dropout"][0], runs["dropout"][0]
+    assert (none.p_hidden, drop.p_hidden) == (0.0, 0.5)
+    assert replace(drop, name=none.name, p_hidden=0.0) == none
+    assert all(len(seeds) == 1 for seeds in ch.autoencoder_configs("smoke").values())

@@ -704,9 +704,11 @@ def train_autoencoder(config: AutoencoderConfig, device: torch.device, checkpoin
     return history, final
 
 
-def autoencoder_configs(budget: str, seeds: tuple[int, ...] = (0,)
+def autoencoder_configs(budget: str, seeds: tuple[int, ...] | None = None
                         ) -> dict[str, list[AutoencoderConfig]]:
-    """Figures 7 and 8: the autoencoder without dropout and with 50 % hidden dropout."""
+    """Figures 7 and 8: the autoencoder without dropout and with 50 % hidden dropout, 3
+    seeds except at ``smoke``."""
+    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
     s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
                   cpu=dict(train_size=None, val_size=None, epochs=10),
                   paper=dict(train_size=None, val_size=None, epochs=100))
