@@ -754,7 +754,9 @@ for label, runs in autoencoder_runs.items():
     print(f"{label:10s}: mean activation {ae_stat(runs, 'mean_activation')}, "
           f"{ae_stat(runs, 'fraction_zero', 100, 1)} % of activations are exactly 0, "
           f"test reconstruction loss {ae_stat(runs, 'test_loss', digits=1)} nats per image "
-          f"(mean ± s.e. over {len(runs)} seeds)")
+          f"(mean ± s.e. over {len(runs)} seeds); hidden units inactive on every training "
+          f"image, per seed: {', '.join(str(r.final['dead_units']) for r in runs)} of "
+          f"{runs[0].config['hidden']}")
 m0, m1 = (notebook.mean_se(finals(autoencoder_runs[label], "mean_activation"))[0]
           for label in ("no dropout", "dropout"))
 close = abs(m0 - 2.0) <= 0.5 and abs(m1 - 0.7) <= 0.3
@@ -778,9 +780,9 @@ claim("srivastava2014-fig8-mean-activation", "Figure 8",
 # paper, though the contrast is weaker than in the paper's tiles. Two of the 25 units
 # look like pure noise in both networks (the same two, since both start from the same
 # initial weights). They are "dead" units, inactive on every training image at the end
-# of training (a check we ran outside this notebook found 15 such units of 256 without
-# dropout and 14 with it), and their weights hardly moved from their initial values. Dropout costs reconstruction quality on the test images (higher loss,
-# printed above), which the paper does not report.
+# of training (the cell above counts them for every seed), and their weights hardly
+# moved from their initial values. Dropout costs reconstruction quality on the test
+# images (higher loss, printed above), which the paper does not report.
 
 # %% [markdown]
 # ## What it cost, and the `paper` budget

@@ -328,3 +328,11 @@ def test_autoencoders_have_three_seeds_at_cpu_and_differ_only_in_dropout():
     assert (none.p_hidden, drop.p_hidden) == (0.0, 0.5)
     assert replace(drop, name=none.name, p_hidden=0.0) == none
     assert all(len(seeds) == 1 for seeds in ch.autoencoder_configs("smoke").values())
+
+
+def test_dead_units_counts_units_that_are_zero_on_every_example():
+    h = torch.tensor([[0.0, 1.0, 0.0, 0.0],
+                      [0.0, 0.0, 2.0, 0.0],
+                      [0.0, 3.0, 0.0, 0.0]])
+    assert ch.dead_units(h) == 2                    # units 0 and 3
+    assert ch.dead_units(torch.ones(5, 3)) == 0

@@ -52,7 +52,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
            "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
-           "kl_sparsity", "unit_activity", "load_trained_mlp", "L2", "L1",
+           "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
            "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
            "n_parameters", "training_flops", "n_updates", "gpu_hours", "ASSUMED_GPU_FLOPS",
            "ASSUMED_SECONDS_PER_UPDATE", "configs"]
@@ -670,11 +670,18 @@ def _quantized(w: torch.Tensor) -> list[list[int]]:
     return torch.round(255 * (w - lo) / (hi - lo).clamp_min(1e-12)).int().tolist()
 
 
+def dead_units(h: torch.Tensor) -> int:
+    """Hidden units whose activation ``h`` (examples x units, ReLU outputs) is zero on
+    every example: "dead" units, which no longer learn."""
+    return int(((h > 0).sum(0) == 0).sum())
+
+
 @register_task("srivastava_autoencoder")
 def train_autoencoder(config: AutoencoderConfig, device: torch.device, checkpoint: Path,
                       progress: bool | None) -> tuple[dict, dict]:
-    """Train; store the reconstruction losses, the first ``n_features`` features and the
-    activation statistics of the hidden units on the test images (Figures 7 and 8)."""
+    """Train; store the reconstruction losses, the first ``n_features`` features, the
+    activation statistics of the hidden units on the test images (Figures 7 and 8) and
+    the number of hidden units inactive on every training image."""
     generator = set_seed(config.seed)
     splits = load_mnist_splits(str(device))
     train = splits.train.subset(config.train_size)
@@ -689,12 +696,14 @@ def train_autoencoder(config: AutoencoderConfig, device: torch.device, checkpoin
                             ("test", splits.test)):
             final[f"{name}_loss"] = float(reconstruction_loss(model(split.x), split.x))
         h = model[1](model[0](splits.test.x))                  # (10000, hidden), weight-scaled
+        dead = dead_units(model[1](model[0](train.x)))
     edges = torch.linspace(0.0, config.hist_max, config.hist_bins + 1, dtype=torch.float64)
     per_image = h.mean(1).double()
     final |= {
         "features": _quantized(model[0].weight[:config.n_features].detach().cpu()),
         "mean_activation": float(h.mean()),
         "fraction_zero": float((h == 0).double().mean()),
+        "dead_units": dead,
         "hist_edges": edges.tolist(),
         "activation_hist": torch.histogram(h.double().cpu().clamp(max=config.hist_max),
                                            bins=edges)[0].tolist(),
