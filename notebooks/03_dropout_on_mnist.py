@@ -430,8 +430,9 @@ for label, claim_id in (("3x1024 dropout, logistic", "logistic"), ("3x1024 dropo
 # set plays no part in the choice.
 
 # %% tags=["hide-input"]
+logistic_configs = ch03.logistic_candidates(env.budget)
 logistic_runs = {setting: dt.run(config, device=env.device)
-                 for setting, config in ch03.logistic_candidates(env.budget).items()}
+                 for setting, config in logistic_configs.items()}
 logistic_choice = ch03.chosen_on_validation(logistic_runs)
 rows = []
 for setting, rec in logistic_runs.items():
@@ -453,7 +454,7 @@ Markdown(notebook.markdown_table(
 used = configs["3x1024 dropout, logistic"][0]
 print(f"validation chose '{logistic_choice.label}'; the final logistic network uses rate "
       f"{used.train.lr:g} and init_std {used.init_std}"
-      + ("" if used == ch03.logistic_candidates(env.budget)[logistic_choice]
+      + ("" if used == logistic_configs[logistic_choice]
          else "  <-- NOT the validation choice"))
 for label in TABLE2_ROWS:
     print(f"{label:32s} training error after the last epoch: "

@@ -1,11 +1,11 @@
 """Srivastava et al. (2014) on MNIST, part 2: Figures 7-11 and Tables 9-10, reduced.
 
 The small classifiers (Figures 9-11, Table 10) share one training recipe, chosen on the
-validation set among four candidates (:func:`recipe_configs`): the chapter "Dropout on MNIST"'s compressed
-Hinton et al. (2012) schedule and SGD with momentum 0.95 (the paper's final momentum,
-Appendix B.1) at three learning rates. The 1024-unit networks of Figure 4 and Table 9
-train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound on
-every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
+validation set among four candidates (:func:`recipe_configs`): the chapter "Dropout on
+MNIST"'s compressed Hinton et al. (2012) schedule and SGD with momentum 0.95 (the
+paper's final momentum, Appendix B.1) at three learning rates. The 1024-unit networks of Figure 4 and Table 9
+train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound
+on every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
 probability is ``1 - p`` and is called ``retain`` here.
 
 * Figure 9, effect of the retain probability: (a) ``n`` hidden units fixed, (b) ``retain
@@ -51,7 +51,8 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
            "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
-           "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig", "autoencoder_configs",
+           "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig",
+           "autoencoder_configs", "three_seeds",
            "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
            "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
            "n_parameters", "training_flops", "n_updates", "gpu_hours", "ASSUMED_GPU_FLOPS",
@@ -59,6 +60,11 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
 
 MAX_NORM = 15 ** 0.5           # as in the chapter "Dropout on MNIST" (Hinton et al. 2012)
 INPUT_P = 0.2                  # the paper's input retain probability 0.8
+
+
+def three_seeds(budget: str) -> tuple[int, ...]:
+    """Seeds of this chapter's repeated experiments: 3, except one at ``smoke``."""
+    return by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
 
 
 def _check_retain(retain: float) -> float:
@@ -162,7 +168,7 @@ def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None
 
     The retain probability of the hidden units is varied; the input keeps retain 0.8
     (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc."""
-    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    seeds = seeds or three_seeds(budget)
     s = _figure9_setting(budget)
     schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
     depth = len(s["pn"])
@@ -420,7 +426,7 @@ def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
     (``epochs * epoch_size / 100``). Labels are ``"dropout, 500"`` etc.; 3 seeds except
     at ``smoke``."""
-    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    seeds = seeds or three_seeds(budget)
     s = _figure10_setting(budget)
     out: dict[str, list[SrivastavaMLPConfig]] = {}
     for n in s["train_sizes"]:
@@ -533,7 +539,7 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
                     ) -> dict[str, list[MNISTConfig]]:
     """Table 10 (MNIST row): the same network with Bernoulli (inverted) dropout and with
     Gaussian dropout of the same variance, :math:`\\sigma^2 = p/(1-p)` per layer."""
-    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    seeds = seeds or three_seeds(budget)
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=1),
@@ -573,7 +579,7 @@ def table9_configs(budget: str, seeds: tuple[int, ...] | None = None
     means what it means in Figure 4); only the L2 rows have weight decay and only the
     max-norm rows the bound. The L1 term starts after the first two thirds of training
     ("towards the end")."""
-    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    seeds = seeds or three_seeds(budget)
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=2),
@@ -717,7 +723,7 @@ def autoencoder_configs(budget: str, seeds: tuple[int, ...] | None = None
                         ) -> dict[str, list[AutoencoderConfig]]:
     """Figures 7 and 8: the autoencoder without dropout and with 50 % hidden dropout, 3
     seeds except at ``smoke``."""
-    seeds = seeds or by_budget(budget, smoke=(0,), cpu=(0, 1, 2), paper=(0, 1, 2))
+    seeds = seeds or three_seeds(budget)
     s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
                   cpu=dict(train_size=None, val_size=None, epochs=10),
                   paper=dict(train_size=None, val_size=None, epochs=100))
