@@ -126,7 +126,7 @@ Markdown(notebook.markdown_table(
 #
 # Every run below is a stored record (`results/runs/`), so this cell takes seconds;
 # `make reproduce` recomputes them. The test set is evaluated once, after the last
-# epoch, for every final network (Figure 11 analyses one network further).
+# epoch, for every final network (Figure 11 analyses three networks further).
 
 # %%
 fig4 = {label: dt.run(c, device=env.device)
@@ -135,7 +135,8 @@ fig9 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure9_configs(env.budget).items()}
 fig10 = {label: [dt.run(c, device=env.device) for c in runs]
          for label, runs in ch03b.figure10_configs(env.budget).items()}
-fig11 = dt.run(ch03b.figure11_config(env.budget), device=env.device)
+fig11 = [dt.run(c, device=env.device) for c in ch03b.figure11_configs(env.budget)]
+net11 = [dt.run(c.model, device=env.device) for c in ch03b.figure11_configs(env.budget)]
 table10 = {label: [dt.run(c, device=env.device) for c in runs]
            for label, runs in ch03b.table10_configs(env.budget).items()}
 table9 = {label: [dt.run(c, device=env.device) for c in runs]
@@ -146,7 +147,7 @@ autoencoders = {label: runs[0] for label, runs in autoencoder_runs.items()}   # 
 all_runs = [*recipe_runs.values(), *fig4.values(),
             *(r for runs in fig9.values() for r in runs),
             *(r for runs in fig10.values() for r in runs),
-            dt.run(ch03b.figure11_network(env.budget), device=env.device), fig11,
+            *net11, *fig11,
             *(r for runs in table10.values() for r in runs),
             *(r for runs in table9.values() for r in runs),
             *(r for runs in autoencoder_runs.values() for r in runs)]
@@ -491,69 +492,87 @@ claim("srivastava2014-fig10-sweet-spot", "Figure 10",
 #
 # **Ours.** Figure 10's dropout network on all 50,000 images, but trained longer (the
 # epochs are printed below), since after Figure 10's 4,000 updates it was still
-# under-trained. We draw one
+# under-trained; three networks, each from its own seed. For each network we draw one
 # thinned network per pass (one dropout mask shared by all 10,000 test images,
 # `mc_predict(..., per_pass_masks=True)`), average the softmax outputs of the first
-# $k$, and repeat the whole sequence a few times with fresh masks for the spread. The
-# averages for every $k$ come from one set of samples (running sums).
+# $k$, and repeat the whole sequence a few times with fresh masks. The averages for
+# every $k$ come from one set of samples (running sums).
+#
+# The quantity that matters is the *gap*: the MC average's test error minus the
+# weight-scaled network's, for the same network. We average the gap over the mask
+# sequences of a network, then report its mean ± standard error over the networks.
 
 # %%
-net11 = dt.run(ch03b.figure11_network(env.budget), device=env.device)
-print(f"network: {net11.config['sizes']}, {net11.final['epochs']} epochs, "
-      f"{net11.final['updates']:,} updates, training error {pct(net11.final['train_error'])} %")
-k = np.array(fig11.final["k"])
-mc = 100 * np.array(fig11.final["mc_errors"])               # (repeats, max_k), percent
-mc_mean, mc_sd = mc.mean(0), mc.std(0, ddof=1) if len(mc) > 1 else np.zeros(len(k))
-scaled = 100 * fig11.final["weight_scaling_error"]
-matched = next((int(kk) for kk, m in zip(k, mc_mean) if m <= scaled), None)
-within_sd = next((int(kk) for kk, m, sd in zip(k, mc_mean, mc_sd) if m - sd <= scaled), None)
-print(f"weight scaling: {scaled:.2f} %; MC average over {len(mc)} sequences of "
-      f"{len(k)} samples each, {fig11.final['n_test']:,} test images")
+nets = net11[0].final
+print(f"networks: {net11[0].config['sizes']}, {nets['epochs']} epochs, "
+      f"{nets['updates']:,} updates each; training error "
+      f"{', '.join(pct(r.final['train_error']) for r in net11)} % (one per seed)")
+k = np.array(fig11[0].final["k"])
+# (networks, max_k): each network's MC error averaged over its mask sequences, in percent
+mc = np.array([100 * np.array(r.final["mc_errors"]).mean(0) for r in fig11])
+scaled = np.array([100 * r.final["weight_scaling_error"] for r in fig11])
+gap = mc - scaled[:, None]
+gap_mean = gap.mean(0)
+gap_se = gap.std(0, ddof=1) / np.sqrt(len(gap)) if len(gap) > 1 else np.zeros(len(k))
+matched = next((int(kk) for kk, g in zip(k, gap_mean) if g <= 0), None)
+within_se = next((int(kk) for kk, g, se in zip(k, gap_mean, gap_se) if g - se <= 0), None)
+print(f"weight scaling: {', '.join(f'{v:.2f}' for v in scaled)} % (one per network); "
+      f"{len(fig11[0].final['mc_errors'])} mask sequences of {len(k)} samples per network, "
+      f"{fig11[0].final['n_test']:,} test images")
+print("MC minus weight scaling, points (mean ± s.e. over networks):")
 for kk in (1, 2, 5, 10, 20, 50, 100, int(k[-1])):
     if kk <= k[-1]:
-        print(f"  k = {kk:3d}: {mc_mean[kk - 1]:.2f} % (sd {mc_sd[kk - 1]:.2f})")
-print(f"first k whose mean MC error is at or below weight scaling: {matched}")
-print(f"first k whose mean MC error is within one sd of weight scaling: {within_sd}")
+        print(f"  k = {kk:3d}: {gap_mean[kk - 1]:+.2f} ± {gap_se[kk - 1]:.2f}")
+print(f"first k whose mean gap is at or below zero: {matched}")
+print(f"first k whose mean gap is within one s.e. of zero: {within_se}")
 
 # %% tags=["hide-input"]
 fig, ax = plotting.new_axes("number of sampled networks k (log scale)", "test error (%)")
-ax.plot(k, mc_mean, label="Monte-Carlo average (mean over sequences)")
-ax.fill_between(k, mc_mean - mc_sd, mc_mean + mc_sd, alpha=0.25, label="± 1 sd")
-ax.axhline(scaled, color="black", ls="--", lw=1.2, label="weight scaling")
+mc_mean, mc_se = mc.mean(0), gap_se
+ax.plot(k, mc_mean, label="Monte-Carlo average (mean over networks)")
+ax.fill_between(k, mc_mean - mc_se, mc_mean + mc_se, alpha=0.25,
+                label="± 1 s.e. of the gap over networks")
+ax.axhline(scaled.mean(), color="black", ls="--", lw=1.2,
+           label="weight scaling (mean over networks)")
 ax.set_xscale("log")
 ax.legend()
 plt.show()
 
 # %% [markdown]
 # *Figure 4. Test error (%) of the average of $k$ sampled thinned networks (log scale in
-# $k$; band: ± one standard deviation over the repeated sequences) and of the
-# weight-scaled network (dashed). Drawn after Srivastava et al.'s Figure 11.*
+# $k$), and of the weight-scaled network (dashed), each averaged over the networks. The
+# band is ± one standard error of the gap between the two over the networks. Drawn after
+# Srivastava et al.'s Figure 11.*
 
 # %% tags=["hide-input"]
 status = ("reproduced" if matched is not None and 25 <= matched <= 100 else
-          "direction only" if within_sd is not None else "not reproduced")
-beyond = mc_mean[min(len(k), 100) - 1] - scaled
+          "direction only" if within_se is not None else "not reproduced")
+at = min(len(k), 100)
 claim("srivastava2014-fig11-mc-vs-scaling", "Figure 11",
       "smallest k at which the MC average matches weight scaling", "k ≈ 50",
       f"k = {matched}" if matched else
-      f"not reached by k = {int(k[-1])}; within 1 sd from k = {within_sd}", status,
-      seeds=len(mc),
-      note=f"784-256-256-10 dropout net, {net11.final['updates']:,} updates; at "
-           f"k = {min(len(k), 100)} MC minus "
-           f"weight scaling = {beyond:+.2f} points; seeds = repeated mask sequences")
+      f"not reached by k = {int(k[-1])}; " + (f"within 1 s.e. from k = {within_se}"
+                                               if within_se else "never within 1 s.e."),
+      status,
+      seeds=len(fig11),
+      note=f"784-256-256-10 dropout nets, {nets['updates']:,} updates; at k = {at} MC "
+           f"minus weight scaling = {gap_mean[at - 1]:+.2f} ± {gap_se[at - 1]:.2f} points "
+           f"(s.e. over networks)")
 
 # %% [markdown]
-# **Paper vs ours (Figure 11).** The shape holds at the `cpu` budget: one thinned
-# network is much worse than the weight-scaled network, and the average of $k$ thinned
-# networks closes most of the gap quickly: about 0.2 points remain at $k = 10$ and about
-# 0.1 at $k = 30$.
-# From about $k = 40$ on, the average sits within one standard deviation of weight
-# scaling, as in the paper, but on average it stays slightly *above* it up to $k = 128$
-# instead of matching it at $k \approx 50$ and dropping slightly below. We scored the
-# claim "reproduced" only if the mean matched at $25 \le k \le 100$, and "direction
-# only" if the mean came within one standard deviation; we added the second rule after
-# seeing these numbers. With three sequences of masks and one network, the remaining
-# gap (a few test images of 10,000) is within the noise.
+# **Paper vs ours (Figure 11).** The first half of the shape holds: one thinned network
+# is much worse than the weight-scaled network (by about 1.8 points), and the average of
+# $k$ thinned networks closes most of that gap within a few tens of samples (printed
+# above). The second half does not: over three networks the average stays *above*
+# weight scaling up to $k = 128$, by about 0.05 points (five test images of 10,000)
+# with a standard error of about 0.01 to 0.02, whereas the paper's average matches
+# weight scaling at $k \approx 50$ and drops slightly below it. So the claim is "not
+# reproduced". Our rule was: "reproduced" if the mean gap reaches zero at
+# $25 \le k \le 100$, "direction only" if it comes within one standard error of zero.
+# We added the second rule after seeing one network's numbers, when the spread over mask
+# sequences of that one network hid the gap; with three networks it no longer does. Our
+# networks are smaller and trained for 15,000 updates, not to convergence, and we
+# cannot say whether that explains the difference.
 
 # %% [markdown]
 # ## Table 10: Bernoulli against Gaussian dropout
@@ -597,6 +616,11 @@ status = scoreboard.status_for(g_mean, g_se, paper=0.95, tolerance=0.10,
                                direction_holds=g_mean < b_mean)
 print(f"Gaussian minus Bernoulli: {g_mean - b_mean:+.2f} points "
       f"(paper: -0.13); standard errors {b_se:.2f} and {g_se:.2f}")
+same = [a.final["test_error"] == b.final["test_error"]
+        for a, b in zip(table10["Bernoulli"], net11)]
+print(f"Figure 11's networks (the Bernoulli configuration, trained by another task): test "
+      f"errors {', '.join(pct(r.final['test_error']) for r in net11)} %; identical to the "
+      f"Bernoulli runs' for {sum(same)} of {len(same)} seeds")
 claim("srivastava2014-t10-gaussian-vs-bernoulli", "Table 10 (MNIST)",
       "test error (%), Bernoulli -> Gaussian dropout", "1.08 ± 0.04 -> 0.95 ± 0.04",
       f"{b_mean:.2f} ± {b_se:.2f} -> {g_mean:.2f} ± {g_se:.2f}", status,
@@ -611,8 +635,10 @@ claim("srivastava2014-t10-gaussian-vs-bernoulli", "Table 10 (MNIST)",
 # three Gaussian seeds tie the Bernoulli ones, and one is clearly better. Three seeds
 # cannot tell whether the paper's 0.13 points hold for our smaller network. (A first
 # attempt with 10 epochs, not kept, left both networks under-trained at about 2.5 %
-# test error, with Gaussian slightly behind.) The Bernoulli run with seed 0 has the
-# configuration of Figure 11's network and reproduces its test error exactly.
+# test error, with Gaussian slightly behind.) The Bernoulli runs have the configuration
+# of Figure 11's networks, which a different task trains; the printout above compares
+# their test errors seed by seed, a check that the two code paths train the same
+# network.
 
 # %% [markdown]
 # ## Table 9: dropout against other regularizers
@@ -837,8 +863,9 @@ Markdown(notebook.provenance_table(all_runs))
 #
 # - **What held: the mechanisms.** Keeping $qn$ fixed makes a small retain probability
 #   far less harmful (Figure 9b at $q = 0.1$); the average of sampled thinned networks
-#   converges towards the weight-scaled network, within one standard deviation from
-#   $k \approx 40$ (Figure 11); and dropout makes an autoencoder's hidden activations
+#   converges towards the weight-scaled network (Figure 11), although over three
+#   networks it stays about 0.05 points above it instead of matching it at
+#   $k \approx 50$; and dropout makes an autoencoder's hidden activations
 #   much sparser (Figure 8: mean activation from about 2.6 to about 0.6, the paper's
 #   about 2.0 and 0.7).
 # - **What did not hold: the benefits that need long training.** With at most 15,000

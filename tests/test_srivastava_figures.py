@@ -148,6 +148,23 @@ def test_figure11_uses_a_longer_trained_full_data_dropout_network():
     assert (config.max_k, config.repeats, config.n_test) == (128, 3, None)
 
 
+def test_figure11_repeats_the_analysis_on_three_networks_differing_only_by_seed():
+    runs = ch.figure11_configs("cpu")
+    assert [c.seed for c in runs] == [c.model.seed for c in runs] == [0, 1, 2]
+    assert runs[0] == ch.figure11_config("cpu")
+    assert {replace(c.model, seed=0) for c in runs} == {runs[0].model}
+    assert len(ch.figure11_configs("smoke")) == 1
+
+
+def test_figure11_networks_have_table10_bernoulli_settings():
+    """The chapter checks that both tasks train the same network (equal test errors)."""
+    for net, bernoulli in zip([c.model for c in ch.figure11_configs("cpu")],
+                              ch.table10_configs("cpu")["Bernoulli"]):
+        assert net.seed == bernoulli.seed and net.sizes == bernoulli.sizes
+        assert (net.p_input, net.p_hidden, net.train) == (bernoulli.p_input,
+                                                          bernoulli.p_hidden, bernoulli.train)
+
+
 def test_mc_config_rejects_a_network_without_dropout():
     plain = ch.figure10_configs("smoke")["no dropout, 100"][0]
     with pytest.raises(ValueError, match="model must use dropout"):

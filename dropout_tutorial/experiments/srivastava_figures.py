@@ -50,7 +50,8 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
            "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
            "figure10_configs", "tile_to",
-           "MCAveragingConfig", "figure11_network", "figure11_config", "cumulative_mc_errors",
+           "MCAveragingConfig", "figure11_network", "figure11_config",
+           "figure11_configs", "cumulative_mc_errors",
            "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig",
            "autoencoder_configs", "three_seeds",
            "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
@@ -475,25 +476,33 @@ class MCAveragingConfig:
                              f"p_input={self.model.p_input!r}, p_hidden={self.model.p_hidden!r}")
 
 
-def figure11_network(budget: str) -> SrivastavaMLPConfig:
-    """The dropout network of Figure 11: Figure 10's network on all 50,000 images, trained
-    longer (its 4,000 updates at the ``cpu`` budget leave it under-trained)."""
+def figure11_network(budget: str, seed: int = 0) -> SrivastavaMLPConfig:
+    """The dropout network of Figure 11 (seed ``seed``): Figure 10's network on all 50,000
+    images, trained longer (its 4,000 updates at the ``cpu`` budget leave it
+    under-trained)."""
     s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
                   cpu=dict(train_size=None, val_size=None, epochs=30),
                   paper=dict(train_size=None, val_size=None, epochs=PAPER_EPOCHS))
     return SrivastavaMLPConfig(
-        "srivastava2014-fig11-net", budget, sizes=_figure10_setting(budget)["sizes"],
+        "srivastava2014-fig11-net", budget, seed=seed, sizes=_figure10_setting(budget)["sizes"],
         p_input=INPUT_P, p_hidden=0.5, train_size=s["train_size"], val_size=s["val_size"],
         train=recipe(RECIPE, s["epochs"], max_norm_for(budget)))
 
 
-def figure11_config(budget: str) -> MCAveragingConfig:
-    """Figure 11 on the dropout network of :func:`figure11_network`."""
-    model = figure11_network(budget)
-    return MCAveragingConfig("srivastava2014-fig11-mc", budget, model,
+def figure11_config(budget: str, seed: int = 0) -> MCAveragingConfig:
+    """Figure 11 on the dropout network of :func:`figure11_network` with seed ``seed``
+    (which also seeds the sampled masks)."""
+    model = figure11_network(budget, seed)
+    return MCAveragingConfig("srivastava2014-fig11-mc", budget, model, seed=seed,
                              max_k=by_budget(budget, smoke=4, cpu=128, paper=128),
                              repeats=by_budget(budget, smoke=1, cpu=3, paper=10),
                              n_test=by_budget(budget, smoke=1_000, cpu=None, paper=None))
+
+
+def figure11_configs(budget: str, seeds: tuple[int, ...] | None = None
+                     ) -> list[MCAveragingConfig]:
+    """Figure 11 on independently trained networks: 3 seeds except at ``smoke``."""
+    return [figure11_config(budget, sd) for sd in seeds or three_seeds(budget)]
 
 
 def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -744,8 +753,8 @@ def configs(budget: str) -> dict[str, list]:
     network is listed before it."""
     groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
               "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
-              "Figure 11": {"network": [figure11_network(budget)],
-                            "MC averaging": [figure11_config(budget)]},
+              "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
+                            "MC averaging": figure11_configs(budget)},
               "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
