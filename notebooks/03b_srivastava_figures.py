@@ -129,8 +129,8 @@ Markdown(notebook.markdown_table(
 # epoch, for every final network (Figure 11 analyses three networks further).
 
 # %%
-fig4 = {label: dt.run(c, device=env.device)
-        for label, (c,) in ch03b.figure4_configs(env.budget).items()}
+fig4 = {label: [dt.run(c, device=env.device) for c in runs]
+        for label, runs in ch03b.figure4_configs(env.budget).items()}
 fig9 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure9_configs(env.budget).items()}
 fig10 = {label: [dt.run(c, device=env.device) for c in runs]
@@ -144,7 +144,7 @@ table9 = {label: [dt.run(c, device=env.device) for c in runs]
 autoencoder_runs = {label: [dt.run(c, device=env.device) for c in runs]
                     for label, runs in ch03b.autoencoder_configs(env.budget).items()}
 autoencoders = {label: runs[0] for label, runs in autoencoder_runs.items()}   # seed 0
-all_runs = [*recipe_runs.values(), *fig4.values(),
+all_runs = [*recipe_runs.values(), *(r for runs in fig4.values() for r in runs),
             *(r for runs in fig9.values() for r in runs),
             *(r for runs in fig10.values() for r in runs),
             *net11, *fig11,
@@ -199,11 +199,11 @@ def claim(claim_id: str, where: str, metric: str, paper_value: str, our_value: s
 
 # %% tags=["hide-input"]
 fig, ax = plotting.new_axes("weight updates", "test error (%)")
-for label, rec in fig4.items():
-    per_epoch = rec.final["updates"] / rec.final["epochs"]
+for label, runs in fig4.items():
+    per_epoch = runs[0].final["updates"] / runs[0].final["epochs"]
     depth = int(label.split(" x ")[0])
-    ax.plot([per_epoch * e for e in rec.history["epoch"]],
-            [100 * v for v in rec.history["test_error"]], label=label,
+    curve = np.mean([r.history["test_error"] for r in runs], axis=0)     # mean over seeds
+    ax.plot([per_epoch * e for e in runs[0].history["epoch"]], 100 * curve, label=label,
             color=f"C{depth - 2}", ls="-" if label.endswith(", dropout") else "--")
 ax.set_xscale("log")
 ax.set_ylim(0.9, 3.0)
@@ -212,29 +212,41 @@ plt.show()
 
 # %% [markdown]
 # *Figure 1. Test error (%) against weight updates (log scale) for every architecture
-# with dropout (solid) and without (dashed), one seed. Drawn after Srivastava et al.'s
-# Figure 4.*
+# with dropout (solid) and without (dashed), mean over the seeds. Drawn after Srivastava
+# et al.'s Figure 4.*
 
 # %% tags=["hide-input"]
-# {architecture: (run without dropout, run with dropout)}
+# {architecture: (runs without dropout, runs with dropout)}, one run per seed
 pairs4 = {k.removesuffix(", dropout"): (fig4[k.replace(", dropout", ", no dropout")], fig4[k])
           for k in fig4 if k.endswith(", dropout")}
-test4 = {arch: (plain.final["test_error"], drop.final["test_error"])
+# {architecture: ((mean, se) without dropout, (mean, se) with, (mean, se) of the gain)}
+test4 = {arch: (notebook.mean_se(finals(plain)), notebook.mean_se(finals(drop)),
+                notebook.mean_se([a - b for a, b in zip(finals(plain), finals(drop))]))
          for arch, (plain, drop) in pairs4.items()}
-worst_dropout = max(drop for _, drop in test4.values())
-best_plain = min(plain for plain, _ in test4.values())
-pairs_hold = sum(drop < plain for plain, drop in test4.values())
-run4 = next(iter(fig4.values()))
-print(f"{run4.final['epochs']} epochs, {run4.final['updates']:,} weight updates per network")
+worst_dropout = max(drop[0] for _, drop, _ in test4.values())
+best_plain = min(plain[0] for plain, _, _ in test4.values())
+pairs_hold = sum(gain[0] > 0 for _, _, gain in test4.values())
+runs4 = fig4[next(iter(fig4))]
+run4, seeds4 = runs4[0], len(runs4)
+print(f"{run4.final['epochs']} epochs, {run4.final['updates']:,} weight updates per network, "
+      f"{seeds4} seed(s)")
+
+
+def mean_pm(stat: tuple[float, float]) -> str:
+    return pct(stat[0]) + (f" ± {pct(stat[1])}" if seeds4 > 1 else "")
+
+
 Markdown(notebook.markdown_table(
     ("architecture", "no dropout: test error (%)", "dropout: test error (%)",
-     "no dropout: validation (%)", "dropout: validation (%)"),
-    [(arch, pct(test4[arch][0]), pct(test4[arch][1]), pct(plain.final["val_error"]),
-      pct(drop.final["val_error"])) for arch, (plain, drop) in pairs4.items()]))
+     "gain of dropout (points)", "no dropout: validation (%)", "dropout: validation (%)"),
+    [(arch, mean_pm(test4[arch][0]), mean_pm(test4[arch][1]), mean_pm(test4[arch][2]),
+      pct_se(finals(plain, "val_error")), pct_se(finals(drop, "val_error")))
+     for arch, (plain, drop) in pairs4.items()]))
 
 # %% [markdown]
-# *Table 2. Final test and validation error (%) of Figure 4's networks, after the last
-# epoch (one seed).*
+# *Table 2. Final test and validation error (%) of Figure 4's networks after the last
+# epoch, and the gain of dropout (test error without minus with, paired by seed): mean
+# ± standard error over the seeds.*
 #
 # **Paper vs ours (Figure 4).** Dropout lowers the test error at every depth, but its
 # gain shrinks as the network deepens: clear with two hidden layers, smaller with three,
@@ -250,18 +262,19 @@ Markdown(notebook.markdown_table(
 # %% tags=["hide-input"]
 status = ("reproduced" if worst_dropout < best_plain else
           "direction only" if pairs_hold == len(test4) else "not reproduced")
-print(f"dropout lowers the error in {pairs_hold} of {len(test4)} architectures; "
+print(f"dropout lowers the mean error in {pairs_hold} of {len(test4)} architectures; "
       f"worst dropout network {pct(worst_dropout)} %, best network without dropout "
-      f"{pct(best_plain)} %")
+      f"{pct(best_plain)} % (means over seeds)")
 claim("srivastava2014-fig4-every-architecture", "Figure 4",
       "final test error: every dropout network below every network without dropout",
       "every dropout curve ends below every no-dropout curve",
       f"worst with dropout {pct(worst_dropout)} % vs best without {pct(best_plain)} %; "
       f"{pairs_hold}/{len(test4)} pairs (gains "
-      + ", ".join(pct(plain - drop) for plain, drop in test4.values()) + " points)", status,
+      + ", ".join(mean_pm(gain) for _, _, gain in test4.values()) + " points)", status,
+      seeds=seeds4,
       note=f"1024-unit networks only, {run4.final['updates']:,} updates instead of about "
-           "10^6, one seed; 'direction only' when each pair holds but not every dropout "
-           "network beats every plain one")
+           "10^6; means over seeds; 'direction only' when each pair's mean gain is "
+           "positive but not every dropout network beats every plain one")
 
 # %% [markdown]
 # ## Figure 9: the retain probability
