@@ -28,13 +28,16 @@ def test_figure4_pairs_differ_only_in_dropout():
     runs = ch.figure4_configs("cpu")
     assert len(runs) == 6
     for depth in (2, 3, 4):
-        (plain,) = runs[f"{depth} x 1024, no dropout"]
-        (drop,) = runs[f"{depth} x 1024, dropout"]
-        assert drop.sizes == (784, *(1024,) * depth, 10)
-        assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
-        assert (plain.p_input, plain.p_hidden) == (0.0, 0.0)
-        assert drop.track_test and drop.train.max_norm == pytest.approx(15 ** 0.5)
-        assert dataclasses.replace(drop, name=plain.name, p_input=0.0, p_hidden=0.0) == plain
+        plains, drops = runs[f"{depth} x 1024, no dropout"], runs[f"{depth} x 1024, dropout"]
+        assert [c.seed for c in plains] == [c.seed for c in drops] == [0, 1, 2]
+        for plain, drop in zip(plains, drops):
+            assert drop.sizes == (784, *(1024,) * depth, 10)
+            assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
+            assert (plain.p_input, plain.p_hidden) == (0.0, 0.0)
+            assert drop.track_test and drop.train.max_norm == pytest.approx(15 ** 0.5)
+            assert dataclasses.replace(drop, name=plain.name, p_input=0.0,
+                                       p_hidden=0.0) == plain
+    assert all(len(c) == 1 for c in ch.figure4_configs("smoke").values())
     paper = ch.figure4_configs("paper")
     assert len(paper) == 12 and ch.n_updates(paper["4 x 2048, dropout"][0]) == 1_000_000
 

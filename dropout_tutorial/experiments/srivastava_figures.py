@@ -213,12 +213,14 @@ def figure4_schedule(epochs: int) -> TrainConfig:
     return hinton_schedule(epochs, max_norm=MAX_NORM, lr_decay=0.99 ** (200 / epochs))
 
 
-def figure4_configs(budget: str, seeds: tuple[int, ...] = (0,)) -> dict[str, list[MNISTConfig]]:
+def figure4_configs(budget: str, seeds: tuple[int, ...] | None = None
+                    ) -> dict[str, list[MNISTConfig]]:
     """Figure 4: every architecture trained twice with identical hyperparameters
     (:func:`figure4_schedule`, max-norm included, the papers' form of dropout), once
     without dropout and once with dropout (input 0.2, hidden 0.5); the test error is
     tracked after every epoch. Labels are ``"3 x 1024, dropout"`` and
-    ``"3 x 1024, no dropout"``."""
+    ``"3 x 1024, no dropout"``; 3 seeds except at ``smoke``."""
+    seeds = seeds or three_seeds(budget)
     s = _figure4_setting(budget)
     schedule = figure4_schedule(s["epochs"])
     out: dict[str, list[MNISTConfig]] = {}
