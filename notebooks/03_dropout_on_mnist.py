@@ -362,7 +362,8 @@ for label, (paper_row, paper) in TABLE2_ROWS.items():
                  f"{sum(r.final['train_seconds'] for r in runs) / len(runs) / 60:.1f}"))
 Markdown(notebook.markdown_table(
     ("Table 2 row", "paper: test error (%)", "ours: test error (%)", "seeds",
-     "ours: test error per seed (%)", "ours: validation error (%)", "ours: training error (%)", "training time (min per run)"),
+     "ours: test error per seed (%)", "ours: validation error (%)",
+     "ours: training error (%)", "training time (min per run)"),
     rows))
 
 # %% [markdown]

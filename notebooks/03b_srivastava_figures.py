@@ -135,8 +135,9 @@ fig9 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure9_configs(env.budget).items()}
 fig10 = {label: [dt.run(c, device=env.device) for c in runs]
          for label, runs in ch03b.figure10_configs(env.budget).items()}
-fig11 = [dt.run(c, device=env.device) for c in ch03b.figure11_configs(env.budget)]
-net11 = [dt.run(c.model, device=env.device) for c in ch03b.figure11_configs(env.budget)]
+fig11_configs = ch03b.figure11_configs(env.budget)
+fig11 = [dt.run(c, device=env.device) for c in fig11_configs]
+net11 = [dt.run(c.model, device=env.device) for c in fig11_configs]
 table10 = {label: [dt.run(c, device=env.device) for c in runs]
            for label, runs in ch03b.table10_configs(env.budget).items()}
 table9 = {label: [dt.run(c, device=env.device) for c in runs]
@@ -219,27 +220,21 @@ plt.show()
 # {architecture: (runs without dropout, runs with dropout)}, one run per seed
 pairs4 = {k.removesuffix(", dropout"): (fig4[k.replace(", dropout", ", no dropout")], fig4[k])
           for k in fig4 if k.endswith(", dropout")}
-# {architecture: ((mean, se) without dropout, (mean, se) with, (mean, se) of the gain)}
-test4 = {arch: (notebook.mean_se(finals(plain)), notebook.mean_se(finals(drop)),
-                notebook.mean_se([a - b for a, b in zip(finals(plain), finals(drop))]))
+# {architecture: (test errors without dropout, with dropout, gains paired by seed)}
+test4 = {arch: (finals(plain), finals(drop),
+                [a - b for a, b in zip(finals(plain), finals(drop))])
          for arch, (plain, drop) in pairs4.items()}
-worst_dropout = max(drop[0] for _, drop, _ in test4.values())
-best_plain = min(plain[0] for plain, _, _ in test4.values())
-pairs_hold = sum(gain[0] > 0 for _, _, gain in test4.values())
+worst_dropout = max(np.mean(drop) for _, drop, _ in test4.values())
+best_plain = min(np.mean(plain) for plain, _, _ in test4.values())
+pairs_hold = sum(np.mean(gain) > 0 for _, _, gain in test4.values())
 runs4 = fig4[next(iter(fig4))]
 run4, seeds4 = runs4[0], len(runs4)
 print(f"{run4.final['epochs']} epochs, {run4.final['updates']:,} weight updates per network, "
       f"{seeds4} seed(s)")
-
-
-def mean_pm(stat: tuple[float, float]) -> str:
-    return pct(stat[0]) + (f" ± {pct(stat[1])}" if seeds4 > 1 else "")
-
-
 Markdown(notebook.markdown_table(
     ("architecture", "no dropout: test error (%)", "dropout: test error (%)",
      "gain of dropout (points)", "no dropout: validation (%)", "dropout: validation (%)"),
-    [(arch, mean_pm(test4[arch][0]), mean_pm(test4[arch][1]), mean_pm(test4[arch][2]),
+    [(arch, *(pct_se(values) for values in test4[arch]),
       pct_se(finals(plain, "val_error")), pct_se(finals(drop, "val_error")))
      for arch, (plain, drop) in pairs4.items()]))
 
@@ -251,7 +246,7 @@ Markdown(notebook.markdown_table(
 # **Paper vs ours (Figure 4).** With three seeds, dropout lowers the mean test error
 # at every depth (Table 2): by about 0.17 points with two hidden layers, 0.05 with
 # three and 0.13 with four, each gain about 2 to 3.5 standard errors. On the
-# validation set the gap is wider, 0.16 to 0.22 points at every depth. The paper's
+# validation set the gap is wider, about 0.2 points at every depth. The paper's
 # stronger statement, every dropout network below every network without dropout, does
 # not hold: the four-layer dropout network (1.50 %) ends above the best network without
 # dropout, the three-layer one (1.45 %). (With one seed the gain had looked as if it
@@ -281,7 +276,7 @@ claim("srivastava2014-fig4-every-architecture", "Figure 4",
       "every dropout curve ends below every no-dropout curve",
       f"worst with dropout {pct(worst_dropout)} % vs best without {pct(best_plain)} %; "
       f"{pairs_hold}/{len(test4)} pairs (gains "
-      + ", ".join(mean_pm(gain) for _, _, gain in test4.values()) + " points)", status,
+      + ", ".join(pct_se(gain) for _, _, gain in test4.values()) + " points)", status,
       seeds=seeds4,
       note=f"1024-unit networks only, {run4.final['updates']:,} updates instead of about "
            "10^6; means over seeds; 'direction only' when each pair's mean gain is "
@@ -552,9 +547,9 @@ print(f"first k whose mean gap is within one s.e. of zero: {within_se}")
 
 # %% tags=["hide-input"]
 fig, ax = plotting.new_axes("number of sampled networks k (log scale)", "test error (%)")
-mc_mean, mc_se = mc.mean(0), gap_se
+mc_mean = mc.mean(0)
 ax.plot(k, mc_mean, label="Monte-Carlo average (mean over networks)")
-ax.fill_between(k, mc_mean - mc_se, mc_mean + mc_se, alpha=0.25,
+ax.fill_between(k, mc_mean - gap_se, mc_mean + gap_se, alpha=0.25,
                 label="± 1 s.e. of the gap over networks")
 ax.axhline(scaled.mean(), color="black", ls="--", lw=1.2,
            label="weight scaling (mean over networks)")
