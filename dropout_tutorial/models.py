@@ -1,6 +1,7 @@
 """Small networks with a dropout slot, built from plain settings so a config can name them."""
 from __future__ import annotations
 
+import copy
 from typing import Callable
 
 import torch
@@ -81,6 +82,25 @@ class MLP(nn.Sequential):
 
     def linear_layers(self) -> list[nn.Linear]:
         return [m for m in self if isinstance(m, nn.Linear)]
+
+    def to_inverted(self) -> "MLP":
+        """A copy with PyTorch's inverted ``nn.Dropout`` in place of the papers' form
+        (``StandardDropout``), and the weights of every layer fed by such a dropout
+        multiplied by its retain probability :math:`1 - p`. Both forms then compute the
+        same function at test time and the same thinned networks in training, so tools
+        written for ``nn.Dropout`` (e.g. ``mc_predict(..., per_pass_masks=True)``) apply.
+        Other layers are copied unchanged, and the copy keeps every module's mode."""
+        twin = copy.deepcopy(self)
+        keep = 1.0
+        with torch.no_grad():
+            for i, module in enumerate(twin):
+                if isinstance(module, StandardDropout):
+                    twin[i] = nn.Dropout(module.p).train(module.training)
+                    keep = 1.0 - module.p
+                elif isinstance(module, nn.Linear):
+                    module.weight.mul_(keep)
+                    keep = 1.0
+        return twin
 
 
 class LeNet(nn.Module):

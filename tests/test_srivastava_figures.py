@@ -70,12 +70,12 @@ def test_figure9_cpu_configs_fix_n_in_a_and_pn_in_b():
     assert len(runs) == 20
     for retain in ch.retain_values("cpu"):
         a, b = runs[f"(a) retain {retain:.1f}"][0], runs[f"(b) retain {retain:.1f}"][0]
-        assert a.sizes == (784, 256, 256, 10)
-        assert b.sizes == (784, ch.pn_width(64, retain), ch.pn_width(64, retain), 10)
+        assert a.sizes == (784, 1024, 1024, 10)
+        assert b.sizes == (784, ch.pn_width(128, retain), ch.pn_width(128, retain), 10)
         for c in (a, b):
             assert math.isclose(1 - c.p_hidden, retain)          # PyTorch's drop probability
             assert c.p_input == 0.2 and c.train_size == 10_000 and c.val_size is None
-    assert runs["(b) retain 0.1"][0].sizes[1] == 640
+    assert runs["(b) retain 0.1"][0].sizes[1] == 1280
     for seeds in runs.values():                              # 3 seeds; only the seed differs
         assert [c.seed for c in seeds] == [0, 1, 2]
         assert all(replace(c, seed=0) == seeds[0] for c in seeds)
@@ -251,6 +251,52 @@ def test_table9_rows_combine_the_papers_regularizers():
     assert len({dt.config_hash(c) for c in rows.values()}) == 6
 
 
+def _searched(config) -> dict[str, float | None]:
+    """The four coefficients a Table 9 row can search, by field name."""
+    return {"weight_decay": config.train.weight_decay, "l1": config.l1,
+            "kl_weight": config.kl_weight, "max_norm": config.train.max_norm}
+
+
+def test_table9_search_varies_only_each_rows_coefficient():
+    search = ch.table9_search_configs("cpu")
+    final = ch.table9_configs("cpu")
+    assert list(search) == list(ch.T9_GRID) == list(final)
+    untuned = ch.table9_configs("cpu", coefficients={
+        r: ch.T9_BEFORE[field_name] for r, (field_name, _) in ch.T9_GRID.items()})
+    for row, grid in search.items():
+        field_name, values = ch.T9_GRID[row]
+        assert list(grid) == sorted(values) and len(values) >= 3
+        before = ch.table9_config("cpu", row, ch.T9_BEFORE[field_name])   # used before
+        assert before in grid.values() and before == untuned[row][0]
+        for value, config in grid.items():
+            assert config.seed == 0 and _searched(config)[field_name] == value
+            fixed = {k: v for k, v in _searched(config).items() if k != field_name}
+            assert fixed == {k: v for k, v in _searched(before).items() if k != field_name}
+        assert len({dt.config_hash(c) for c in grid.values()}) == len(values)
+        assert final[row][0] == ch.table9_config("cpu", row, ch.T9_CHOSEN[row])
+
+
+def test_table9_chosen_coefficients_are_the_stored_validation_choice(monkeypatch):
+    """T9_CHOSEN must be what the stored seed-0 search picks on the validation set."""
+    from dropout_tutorial.experiments.mnist_papers import chosen_on_validation
+    from dropout_tutorial.runner import load_record, project_root
+
+    monkeypatch.delenv("DROPOUT_TUTORIAL_RESULTS", raising=False)
+    monkeypatch.chdir(project_root())
+    for row, grid in ch.table9_search_configs("cpu").items():
+        records = {value: load_record(config) for value, config in grid.items()}
+        assert [v for v, r in records.items() if r is None] == [], "run the search first"
+        assert chosen_on_validation(records) == ch.T9_CHOSEN[row], row
+
+
+@pytest.mark.parametrize("row, value, match", [
+    ("L3", 1e-4, "row must be one of"), ("L2", 0.0, "value must be finite and > 0"),
+    ("Max-norm", float("inf"), "value must be finite and > 0")])
+def test_table9_config_rejects_bad_rows_and_values(row, value, match):
+    with pytest.raises(ValueError, match=match):
+        ch.table9_config("cpu", row, value)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(l1_from_epoch=10), "l1_from_epoch must be < train.epochs=10, got l1_from_epoch=10"),
     (dict(l1=-1.0), "l1 must be finite and >= 0, got l1=-1.0"),
@@ -278,6 +324,30 @@ def test_every_budget_has_unique_run_names_per_config(budget):
     assert all(c.budget == budget for c in runs)
 
 
+def _mc_record(scaled: float, sequences: list[list[float]]):
+    from types import SimpleNamespace
+    return SimpleNamespace(final={"k": list(range(1, len(sequences[0]) + 1)),
+                                  "weight_scaling_error": scaled, "mc_errors": sequences})
+
+
+def test_mc_gap_averages_sequences_then_networks():
+    """Gap = MC error (mean over a network's mask sequences) - its weight-scaled error;
+    mean and s.e. over networks; the first k at or below zero, and within one s.e."""
+    one = _mc_record(0.02, [[0.04, 0.03, 0.019], [0.06, 0.03, 0.019]])   # gaps 3, 1, -0.1
+    two = _mc_record(0.01, [[0.03, 0.02, 0.013]])                         # gaps 2, 1, 0.3
+    summary = ch.mc_gap([one, two])
+    assert summary["k"] == [1, 2, 3]
+    assert summary["mc"][0] == pytest.approx([5.0, 3.0, 1.9])
+    assert summary["gap_mean"] == pytest.approx([2.5, 1.0, 0.1])
+    assert summary["gap_se"] == pytest.approx([0.5, 0.0, 0.2])
+    assert summary["matched"] is None and summary["within_se"] == 3
+    assert ch.mc_gap([one])["matched"] == 3 and ch.mc_gap([one])["gap_se"] == [0.0] * 3
+    with pytest.raises(ValueError, match="at least one"):
+        ch.mc_gap([])
+    with pytest.raises(ValueError, match="same k"):
+        ch.mc_gap([one, _mc_record(0.01, [[0.03, 0.02]])])
+
+
 # --- smoke runs of the new tasks -----------------------------------------------------------
 
 def test_smoke_runs_of_the_new_tasks():
@@ -298,6 +368,30 @@ def test_smoke_runs_of_the_new_tasks():
     assert len(ae.final["features"]) == 25 and len(ae.final["features"][0]) == 784
     assert sum(ae.final["activation_hist"]) == 10_000 * 256
     assert 0 < ae.final["fraction_zero"] < 1 and ae.final["test_loss"] > 0
+
+
+def test_mc_analysis_of_a_papers_form_network_keeps_its_weight_scaled_error():
+    """Table 2's networks use the papers' form of dropout: the analysis samples them in
+    PyTorch's form, and its weight-scaled error is the trained network's own test error."""
+    from dropout_tutorial.experiments.mnist import load_mnist_splits
+    (config,) = ch.figure11_table2_configs("smoke")
+    assert config.model.dropout == "standard" and config.model.task == "mnist_mlp"
+    config = replace(config, model=replace(config.model, sizes=(784, 32, 32, 10)))
+    record = dt.run(config, progress=False)
+    model = ch.load_trained_mlp(config.model)
+    test = load_mnist_splits("cpu").test.subset(config.n_test)
+    with torch.no_grad():
+        error = (model(test.x).argmax(-1) != test.y).double().mean().item()
+    assert record.final["weight_scaling_error"] == pytest.approx(error, abs=1e-12)
+    assert len(record.final["mc_errors"][0]) == config.max_k
+
+
+def test_figure11_table2_analyses_chapter_3s_best_networks():
+    from dropout_tutorial.experiments import mnist_papers
+    nets = mnist_papers.configs("cpu")["3x1024 ReLU, dropout + max-norm"]
+    runs = ch.figure11_table2_configs("cpu")
+    assert [c.model for c in runs] == nets and [c.seed for c in runs] == [0, 1, 2]
+    assert all(c.max_k == 128 and c.n_test is None for c in runs)
 
 
 def test_n_parameters_matches_the_built_networks():

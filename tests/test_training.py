@@ -138,6 +138,32 @@ def test_no_dropout_means_no_dropout_layers():
     assert [m.p for m in drops] == [0.2, 0.5, 0.5]
 
 
+def test_to_inverted_rewrites_the_papers_form_as_pytorchs():
+    """W (m * h) = (q W) (m * h) / q: the twin has nn.Dropout and weights scaled by the
+    retain probability q of the dropout feeding them, so its test-time output and its
+    thinned networks are the papers' form's."""
+    from dropout_tutorial.techniques import StandardDropout
+    torch.manual_seed(0)
+    paper = MLP((784, 32, 16, 10), p_input=0.2, p_hidden=0.5, dropout="standard")
+    twin = paper.to_inverted()
+    assert [type(m) for m in twin] == [nn.Dropout if isinstance(m, StandardDropout)
+                                       else type(m) for m in paper]
+    assert [m.p for m in twin if isinstance(m, nn.Dropout)] == [0.2, 0.5, 0.5]
+    for a, b, q in zip(twin.linear_layers(), paper.linear_layers(), (0.8, 0.5, 0.5)):
+        torch.testing.assert_close(a.weight, q * b.weight)
+        torch.testing.assert_close(a.bias, b.bias)
+    assert all(m.training for m in twin.modules())
+    x = torch.rand(8, 784)
+    evaluated = paper.eval().to_inverted()
+    assert not any(m.training for m in evaluated.modules())         # keeps eval mode
+    torch.testing.assert_close(evaluated(x), paper(x))
+    torch.testing.assert_close(twin.eval()(x), paper(x))
+    assert paper.linear_layers()[0].weight is not twin.linear_layers()[0].weight   # a copy
+    plain = MLP((784, 32, 10), p_hidden=0.5)                     # already inverted: unchanged
+    for a, b in zip(plain.to_inverted().linear_layers(), plain.linear_layers()):
+        torch.testing.assert_close(a.weight, b.weight)
+
+
 @pytest.mark.parametrize("kind, expected", [("inverted", nn.Dropout), ("standard", None),
                                             ("gaussian", None)])
 def test_every_dropout_kind_builds_its_module(kind, expected):

@@ -51,8 +51,9 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
            "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
-           "figure11_configs", "cumulative_mc_errors",
-           "table10_configs", "table9_schedule", "table9_configs", "AutoencoderConfig",
+           "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
+           "table10_configs", "table9_schedule", "table9_configs", "table9_config",
+           "table9_search_configs", "T9_GRID", "T9_BEFORE", "T9_CHOSEN", "AutoencoderConfig",
            "autoencoder_configs", "three_seeds",
            "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
            "KL_WEIGHT", "KL_TARGET", "build_autoencoder", "reconstruction_loss",
@@ -133,12 +134,15 @@ def recipe(label: str, epochs: int, max_norm: float | None = None) -> TrainConfi
 
 
 def recipe_configs(budget: str) -> dict[str, list[MNISTConfig]]:
-    """The recipe selection: every candidate schedule on Figure 9's n-fixed network at
-    retain 0.5 and 1.0, scored on the validation set only. Labels are
+    """The recipe selection: every candidate schedule on a 784-256-256-10 network trained
+    on 10,000 images (at ``cpu``; the paper's Figure 9 network at ``paper``), at retain
+    0.5 and 1.0, scored on the validation set only. Labels are
     ``"<recipe>, retain 0.5"``."""
-    s = _figure9_setting(budget)
+    s = by_budget(budget, smoke=dict(n=64, depth=2, train_size=2_000, val_size=2_000),
+                  cpu=dict(n=256, depth=2, train_size=10_000, val_size=None),
+                  paper=dict(n=2048, depth=3, train_size=None, val_size=None))
     epochs = by_budget(budget, smoke=1, cpu=20, paper=PAPER_EPOCHS // 10)
-    depth = len(s["pn"])
+    depth = s["depth"]
     out = {}
     for label in ("chapter 3 (Hinton)", *(f"SGD lr {lr:g}" for lr in RECIPE_LRS)):
         for retain in (0.5, 1.0):
@@ -155,7 +159,9 @@ def _figure9_setting(budget: str) -> dict:
     return by_budget(
         budget,
         smoke=dict(n=64, pn=(16, 16), train_size=2_000, val_size=2_000, epochs=1),
-        cpu=dict(n=256, pn=(64, 64), train_size=10_000, val_size=None, epochs=40),
+        # half the paper's width, with the paper's ratio pn / n = 1/8 (as we remember it);
+        # a first version had n = 256 and pn = 64, whose q = 0.1 networks did not train
+        cpu=dict(n=1024, pn=(128, 128), train_size=10_000, val_size=None, epochs=40),
         # the paper: 784-2048-2048-2048-10 on all 50,000 images; pn = 256, 256, 512 ([M]:
         # from memory, not yet checked against the paper)
         paper=dict(n=2048, pn=(256, 256, 512), train_size=None, val_size=None,
@@ -453,7 +459,8 @@ class MCAveragingConfig:
 
     Attributes:
         name, budget, seed: as for the other runs (``seed`` seeds the masks).
-        model: the trained dropout network (its run is trained first if missing).
+        model: the trained dropout network, a ``SrivastavaMLPConfig`` or an
+            ``MNISTConfig`` (its run is trained first if missing).
         max_k: largest number of sampled networks.
         repeats: independent sequences of ``max_k`` samples (for the spread).
         n_test: the first ``n_test`` test images (all if None).
@@ -461,7 +468,7 @@ class MCAveragingConfig:
 
     name: str
     budget: str
-    model: SrivastavaMLPConfig
+    model: SrivastavaMLPConfig | MNISTConfig
     seed: int = 0
     max_k: int = 100
     repeats: int = 3
@@ -507,6 +514,17 @@ def figure11_configs(budget: str, seeds: tuple[int, ...] | None = None
     return [figure11_config(budget, sd) for sd in seeds or three_seeds(budget)]
 
 
+def figure11_table2_configs(budget: str) -> list[MCAveragingConfig]:
+    """Figure 11 again on the best networks of the chapter "Dropout on MNIST": its Table 2
+    3x1024 ReLU networks with dropout and max-norm (200 epochs at ``cpu``), one analysis
+    per seed. They use the papers' form of dropout; the analysis samples them in
+    PyTorch's equivalent form (:meth:`~dropout_tutorial.models.MLP.to_inverted`)."""
+    from .mnist_papers import configs as chapter3_configs
+    nets = chapter3_configs(budget)["3x1024 ReLU, dropout + max-norm"]
+    return [dataclasses.replace(figure11_config(budget, net.seed), model=net,
+                                name="srivastava2014-fig11-mc-3x1024") for net in nets]
+
+
 def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Test error (fraction) of the average of the first ``k`` samples, for every ``k``.
 
@@ -528,7 +546,7 @@ def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Ten
 def analyse_mc_averaging(config: MCAveragingConfig, device: torch.device, checkpoint: Path,
                          progress: bool | None) -> tuple[dict, dict]:
     """Weight-scaled test error and the MC-average error for ``k = 1 ... max_k``."""
-    model = load_trained_mlp(config.model, "cpu")
+    model = load_trained_mlp(config.model, "cpu").to_inverted().eval()   # same if inverted
     generator = set_seed(config.seed)
     test = load_mnist_splits("cpu").test.subset(config.n_test)
     with torch.no_grad():
@@ -540,6 +558,37 @@ def analyse_mc_averaging(config: MCAveragingConfig, device: torch.device, checkp
         errors.append(cumulative_mc_errors(logits.softmax(-1), test.y).tolist())
     return {}, {"weight_scaling_error": scaled, "mc_errors": errors, "n_test": len(test),
                 "k": list(range(1, config.max_k + 1))}
+
+
+def mc_gap(records: list) -> dict:
+    """Summary of Figure 11 over networks, from ``srivastava_mc`` run records (one per
+    network), all in percent of the test images:
+
+    * ``k``: 1 ... max_k; ``mc``: (networks, max_k) MC-average error of each network,
+      averaged over its mask sequences; ``scaled``: each network's weight-scaled error;
+    * ``gap_mean``, ``gap_se``: MC minus weight scaling, mean and standard error over the
+      networks (s.e. 0 for one network), for every ``k``;
+    * ``matched``: the first ``k`` whose mean gap is <= 0 (None if none);
+      ``within_se``: the first ``k`` whose mean gap is within one s.e. of zero (or None).
+    """
+    if not records:
+        raise ValueError("mc_gap needs at least one srivastava_mc record")
+    k = list(records[0].final["k"])
+    if any(list(r.final["k"]) != k for r in records):
+        raise ValueError("mc_gap: every record must have the same k = 1 ... max_k")
+    mc = 100 * torch.stack([torch.tensor(r.final["mc_errors"], dtype=torch.float64).mean(0)
+                            for r in records])              # (networks, max_k)
+    scaled = 100 * torch.tensor([r.final["weight_scaling_error"] for r in records],
+                                dtype=torch.float64)
+    gap = mc - scaled[:, None]
+    gap_mean = gap.mean(0)
+    gap_se = gap.std(0) / len(records) ** 0.5 if len(records) > 1 else torch.zeros(len(k))
+    matched = next((kk for kk, g in zip(k, gap_mean.tolist()) if g <= 0), None)
+    within_se = next((kk for kk, g, se in zip(k, gap_mean.tolist(), gap_se.tolist())
+                      if g - se <= 0), None)
+    return {"k": k, "mc": mc.tolist(), "scaled": scaled.tolist(),
+            "gap_mean": gap_mean.tolist(), "gap_se": gap_se.tolist(),
+            "matched": matched, "within_se": within_se}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,10 +619,31 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
 # Table 9: regularizers
 # ---------------------------------------------------------------------------------------------
 
-L2 = 1e-4           # weight decay of the L2 rows (not tuned: see the chapter)
-L1 = 1e-5           # L1 coefficient of the "L2 + L1 towards the end" row (not tuned)
-KL_WEIGHT = 0.1     # weight of the KL sparsity penalty (not tuned)
-KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not tuned)
+L2 = 1e-4           # weight decay of the L2 rows whose own coefficient is another one
+L1 = 1e-5           # L1 coefficient, the middle of its search grid
+KL_WEIGHT = 0.1     # weight of the KL sparsity penalty, the middle of its search grid
+KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not searched)
+
+# Each row of Table 9 has one coefficient, searched with seed 0 on the validation set
+# (:func:`table9_search_configs`): the row's (field, candidate values). The grids hold the
+# value used before the search (L2, L1, KL_WEIGHT, MAX_NORM) and values a factor of 10
+# (for max-norm about 2) on either side; a grid was extended by one value where the first
+# search picked its end.
+T9_GRID: dict[str, tuple[str, tuple[float, ...]]] = {
+    "L2": ("weight_decay", (1e-6, 1e-5, L2, 1e-3)),
+    "L2 + L1 towards the end": ("l1", (1e-7, 1e-6, L1, 1e-4)),
+    "L2 + KL-sparsity": ("kl_weight", (0.01, KL_WEIGHT, 1.0, 10.0)),
+    "Max-norm": ("max_norm", (2.0, MAX_NORM, 8.0)),
+    "Dropout + L2": ("weight_decay", (1e-6, 1e-5, L2, 1e-3)),
+    "Dropout + max-norm": ("max_norm", (2.0, MAX_NORM, 8.0, 16.0)),
+}
+T9_BEFORE = {"weight_decay": L2, "l1": L1, "kl_weight": KL_WEIGHT, "max_norm": MAX_NORM}
+# The validation choice of the `cpu` search (lowest final validation error of seed 0);
+# the chapter and a test check that the stored search still picks these.
+T9_CHOSEN: dict[str, float] = {
+    "L2": 1e-5, "L2 + L1 towards the end": 1e-7, "L2 + KL-sparsity": 1.0,
+    "Max-norm": MAX_NORM, "Dropout + L2": 1e-6, "Dropout + max-norm": 8.0,
+}
 
 
 def table9_schedule(epochs: int, max_norm: float | None) -> TrainConfig:
@@ -583,43 +653,62 @@ def table9_schedule(epochs: int, max_norm: float | None) -> TrainConfig:
     return dataclasses.replace(figure4_schedule(epochs), max_norm=max_norm)
 
 
-def table9_configs(budget: str, seeds: tuple[int, ...] | None = None
+def _table9_setting(budget: str) -> dict:
+    return by_budget(budget,
+                     smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
+                                epochs=2),
+                     # the paper's 784-1024-1024-2048-10 without its widest layer
+                     cpu=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
+                              epochs=30),
+                     paper=dict(sizes=(784, 1024, 1024, 2048, 10), train_size=None,
+                                val_size=None, epochs=PAPER_EPOCHS))
+
+
+def table9_config(budget: str, row: str, value: float, seed: int = 0) -> SrivastavaMLPConfig:
+    """Row ``row`` of Table 9 with its searched coefficient (``T9_GRID[row]``) set to
+    ``value``. Every row has :func:`table9_schedule` and the papers' form of dropout (so
+    the max-norm bound means what it means in Figure 4); only the L2 rows have weight
+    decay (``L2`` unless it is the searched coefficient) and only the max-norm rows the
+    bound. The L1 term starts after the first two thirds of training ("towards the
+    end")."""
+    if row not in T9_GRID:
+        raise ValueError(f"row must be one of {list(T9_GRID)}, got row={row!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"value must be finite and > 0, got value={value!r}")
+    field_name, _ = T9_GRID[row]
+    s = _table9_setting(budget)
+    epochs = s["epochs"]
+    train = table9_schedule(epochs, value if field_name == "max_norm" else None)
+    if "L2" in row:
+        train = dataclasses.replace(
+            train, weight_decay=value if field_name == "weight_decay" else L2)
+    extra = {"l1": dict(l1=value, l1_from_epoch=(2 * epochs) // 3),
+             "kl_weight": dict(kl_weight=value, kl_target=KL_TARGET)}.get(field_name, {})
+    if row.startswith("Dropout"):
+        extra |= dict(p_input=INPUT_P, p_hidden=0.5, dropout="standard")
+    slug = row.lower().replace(" + ", "-").replace(" ", "-")
+    return SrivastavaMLPConfig(f"srivastava2014-t9-{slug}", budget, seed=seed,
+                               sizes=s["sizes"], train_size=s["train_size"],
+                               val_size=s["val_size"], train=train, **extra)
+
+
+def table9_search_configs(budget: str) -> dict[str, dict[float, SrivastavaMLPConfig]]:
+    """The coefficient search of Table 9: for every row, one seed-0 run per value of its
+    grid (``T9_GRID``), to be scored on the validation set only."""
+    return {row: {value: table9_config(budget, row, value) for value in values}
+            for row, (_, values) in T9_GRID.items()}
+
+
+def table9_configs(budget: str, seeds: tuple[int, ...] | None = None,
+                   coefficients: dict[str, float] | None = None
                    ) -> dict[str, list[SrivastavaMLPConfig]]:
-    """Table 9: the same network with six regularizers, 3 seeds except at ``smoke``. Every
-    row has :func:`table9_schedule` and the papers' form of dropout (so the max-norm bound
-    means what it means in Figure 4); only the L2 rows have weight decay and only the
-    max-norm rows the bound. The L1 term starts after the first two thirds of training
-    ("towards the end")."""
+    """Table 9: the same network with six regularizers, 3 seeds except at ``smoke``, each
+    row with its coefficient from ``coefficients`` (default: ``T9_CHOSEN``, the `cpu`
+    search's validation choice; the `paper` budget would search again)."""
     seeds = seeds or three_seeds(budget)
-    s = by_budget(budget,
-                  smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
-                             epochs=2),
-                  # the paper's 784-1024-1024-2048-10 without its widest layer
-                  cpu=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
-                           epochs=30),
-                  paper=dict(sizes=(784, 1024, 1024, 2048, 10), train_size=None,
-                             val_size=None, epochs=PAPER_EPOCHS))
-    epochs, c = s["epochs"], max_norm_for(budget)
-    drop = dict(p_input=INPUT_P, p_hidden=0.5, dropout="standard")
-    rows = {
-        "L2": dict(max_norm=None),
-        "L2 + L1 towards the end": dict(l1=L1, l1_from_epoch=(2 * epochs) // 3, max_norm=None),
-        "L2 + KL-sparsity": dict(kl_weight=KL_WEIGHT, kl_target=KL_TARGET, max_norm=None),
-        "Max-norm": dict(max_norm=c, l2=False),
-        "Dropout + L2": dict(max_norm=None, **drop),
-        "Dropout + max-norm": dict(max_norm=c, l2=False, **drop),
-    }
-    out = {}
-    for label, kw in rows.items():
-        train = table9_schedule(epochs, kw.pop("max_norm"))
-        if kw.pop("l2", True):
-            train = dataclasses.replace(train, weight_decay=L2)
-        slug = label.lower().replace(" + ", "-").replace(" ", "-")
-        out[label] = [SrivastavaMLPConfig(f"srivastava2014-t9-{slug}", budget, seed=sd,
-                                          sizes=s["sizes"], train_size=s["train_size"],
-                                          val_size=s["val_size"], train=train, **kw)
-                      for sd in seeds]
-    return out
+    coefficients = coefficients or T9_CHOSEN
+    return {row: [table9_config(budget, row, coefficients[row], seed=sd) for sd in seeds]
+            for row in T9_GRID}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -756,11 +845,20 @@ def configs(budget: str) -> dict[str, list]:
     groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
               "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
-                            "MC averaging": figure11_configs(budget)},
+                            "MC averaging": figure11_configs(budget),
+                            "MC averaging, Table 2 networks": figure11_table2_configs(budget)},
               "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
+              "Table 9 search": _table9_search_only(budget),
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
+
+
+def _table9_search_only(budget: str) -> dict[str, list[SrivastavaMLPConfig]]:
+    """The search runs that are not also final Table 9 runs (the chosen value, seed 0)."""
+    final = {c for runs in table9_configs(budget).values() for c in runs}
+    return {f"{row}, {value:g}": [c] for row, grid in table9_search_configs(budget).items()
+            for value, c in grid.items() if c not in final}
 
 
 def n_parameters(config) -> int:
