@@ -38,7 +38,7 @@
 #
 # Every experiment is smaller than the paper's: smaller networks, fewer weight updates,
 # sometimes a subset of the training images, and three seeds per setting (one per
-# candidate when choosing a recipe). Each section states the reductions next to the
+# candidate when choosing a recipe or a Table 9 coefficient). Each section states the reductions next to the
 # paper's setting, and every comparison with the paper is a comparison of *shapes and
 # directions*, not of absolute error rates.
 
@@ -86,7 +86,8 @@ CHAPTER = "03b_srivastava_figures"
 # ## The training recipe, chosen on the validation set
 #
 # The paper does not state its learning rate or batch size. We train the small
-# classifiers of this chapter (Figures 9-11, Table 10) with one recipe, chosen on the
+# classifiers of this chapter (Figures 9-11, Table 10; Figure 9 also tries a lower
+# learning rate for each network) with one recipe, chosen on the
 # validation set (the last 10,000 of the
 # 60,000 training images; the test set is not used for any choice). The candidates are
 # the compressed schedule of the previous chapter and SGD on minibatches of 100 with the
@@ -134,6 +135,8 @@ fig4 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure4_configs(env.budget).items()}
 fig9 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure9_configs(env.budget).items()}
+fig9_search = {label: {r: dt.run(c, device=env.device) for r, c in grid.items()}
+               for label, grid in ch03b.figure9_recipe_search_configs(env.budget).items()}
 fig10 = {label: [dt.run(c, device=env.device) for c in runs]
          for label, runs in ch03b.figure10_configs(env.budget).items()}
 fig11_configs = ch03b.figure11_configs(env.budget)
@@ -153,6 +156,7 @@ autoencoder_runs = {label: [dt.run(c, device=env.device) for c in runs]
 autoencoders = {label: runs[0] for label, runs in autoencoder_runs.items()}   # seed 0
 all_runs = [*recipe_runs.values(), *(r for runs in fig4.values() for r in runs),
             *(r for runs in fig9.values() for r in runs),
+            *(r for grid in fig9_search.values() for r in grid.values()),
             *(r for runs in fig10.values() for r in runs),
             *net11, *fig11, *net11_t2, *fig11_t2,
             *(r for runs in table10.values() for r in runs),
@@ -308,6 +312,29 @@ claim("srivastava2014-fig4-every-architecture", "Figure 4",
 # section used networks four times narrower (256 units in (a), $qn = 64$ in (b)); there
 # the $q = 0.1$ networks did not train at all, and in (b) the error kept falling up to
 # $q = 0.9$ (its runs are in the project's history).
+#
+# **Learning rate per network.** The chapter's recipe was chosen at $q = 0.5$ and
+# $q = 1$. Inverted dropout multiplies the kept units by $1/q$, so the same learning
+# rate takes larger steps at small $q$. So every network of Figure 9 also tries the
+# recipe's lower candidate rate, $\epsilon_0 = 0.01$ (seed 0, scored on the validation
+# set). The recipe's rate, 0.03, stays unless 0.01 beats it by more than one binomial
+# standard error of the validation error (about 0.17 points at 3 %).
+
+# %%
+choice9 = {label: mnist_papers.chosen_on_validation(grid, prefer=ch03b.RECIPE)
+           for label, grid in fig9_search.items()}
+print("networks whose learning rate is not the recipe's: "
+      + (", ".join(f"{label} ({r})" for label, r in choice9.items() if r != ch03b.RECIPE)
+         or "none"))
+print("the runs below use these choices: "
+      + ("yes" if all(ch03b.FIG9_CHOSEN.get(label, ch03b.RECIPE) == r
+                      for label, r in choice9.items()) else "NO"))
+print("validation error (%) of seed 0 with learning rate 0.01 / 0.03:")
+for q in ch03b.retain_values(env.budget):
+    print(f"  q = {q:.1f}: " + "; ".join(
+        f"({panel}) " + " / ".join(pct(fig9_search[f"({panel}) retain {q:.1f}"][r]
+                                       .final["val_error"]) for r in ch03b.FIG9_RECIPES)
+        for panel in "ab"))
 
 # %%
 retains = ch03b.retain_values(env.budget)
@@ -332,15 +359,16 @@ n_seeds_9 = min(len(runs) for runs in fig9.values())
 print(f"{run9.final['epochs']} epochs, {run9.final['updates']:,} weight updates per run, "
       f"{n_seeds_9} seeds")
 Markdown(notebook.markdown_table(
-    ("q (retain)", "n (a)", "test error (a) (%)", "n (b)", "test error (b) (%)",
-     "train error (b) (%)"),
+    ("q (retain)", "n (a)", "test error (a) (%)", "train error (a) (%)", "n (b)",
+     "test error (b) (%)", "train error (b) (%)"),
     [(f"{q:.1f}", fig9_runs("a", q)[0].config["sizes"][1], pct_se(finals(fig9_runs("a", q))),
+      pct_se(finals(fig9_runs("a", q), "train_error")),
       fig9_runs("b", q)[0].config["sizes"][1], pct_se(finals(fig9_runs("b", q))),
       pct_se(finals(fig9_runs("b", q), "train_error"))) for q in retains]))
 
 # %% [markdown]
-# *Table 3. Test error (%) of every network of Figure 9, and the training error of the
-# $qn$-fixed networks (mean ± standard error over seeds).*
+# *Table 3. Test and training error (%) of every network of Figure 9 (mean ± standard
+# error over seeds).*
 
 # %% tags=["hide-input"]
 fig, axes = plotting.new_axes("retain probability q of the hidden units", "error (%)",
@@ -421,18 +449,18 @@ claim("srivastava2014-fig9b-best-q", "Figure 9b", "retain q with the lowest erro
 # error. So the scoreboard's "reproduced" rests on the flat stretch and the small-$q$
 # end more than on the $q = 1$ end.
 #
-# At $q = 0.1$ neither panel trains properly within 4,000 updates at the recipe's
-# learning rate. The training error is about 30 %, and it varies a lot from seed to
-# seed. Panel (b)'s mean is lower than panel (a)'s, but by less than the standard error
-# of the difference (printed above). So the paper's headline for panel (b), that fixing
-# $qn$ makes $q = 0.1$ far less harmful, is "direction only" by the rule and not
-# resolved by our seeds. We did not tune the learning rate for each $q$.
+# At $q = 0.1$ the recipe's learning rate fails: with 0.03 the seed-0 networks end at
+# 22 to 25 % validation error (printed above). With 0.01, which validation chose for
+# $q \le 0.2$ in both panels, they train. Fixing $qn$ then helps at $q = 0.1$, by about
+# 0.4 points with a standard error of 0.05 (printed above). That is the direction of the
+# paper's 2.7 % → 1.7 %, but a far smaller step. Our $q = 0.1$ networks still underfit
+# after 4,000 updates, with training errors above 4 % (Table 3).
 #
 # In panel (b) the validation and test errors now bottom out at an intermediate $q$
 # ($q = 0.7$; the paper has $q \approx 0.6$, with 0.5 close), and they rise on both
 # sides. In the first, four times narrower version the error kept falling up to
-# $q = 0.9$. Width is the only change between the two versions, so it is the likely
-# cause, though we tried no other width. Panel (b)'s networks are narrower than panel
+# $q = 0.9$. For $q \ge 0.3$ width is the only change between the two versions, so it
+# is the likely cause, though we tried no other width. Panel (b)'s networks are narrower than panel
 # (a)'s for every $q \ge 0.2$ (for example 213 units at $q = 0.6$), so panel (b) stays
 # above panel (a) everywhere except at $q = 0.1$.
 
@@ -1001,12 +1029,12 @@ Markdown(notebook.provenance_table(all_runs))
 # - **Figure 9** has the paper's shape with networks of 1,024 units (three seeds): with
 #   $n$ fixed the error is flat for $0.4 \le q \le 0.8$, much higher at small $q$ and a
 #   little higher at $q = 1$; with $qn$ fixed it is lowest at $q = 0.7$ (the paper's 0.6)
-#   and rises on both sides. At $q = 0.1$ our networks do not train within 4,000 updates,
-#   so the paper's gain from fixing $qn$ there is not resolved.
+#   and rises on both sides. At $q = 0.1$ fixing $qn$ helps, but by 0.4 points where the
+#   paper gains a full point; our $q = 0.1$ networks still underfit.
 #
 # What we did not do: the paper's network sizes and training lengths (the `paper`
-# budget), a learning rate tuned for each retain probability in Figure 9, and a check of
-# the paper's numbers against the PDF.
+# budget), longer training for Figure 9's small-$q$ networks, and a check of the paper's
+# numbers against the PDF.
 #
 # ## Exercises
 #

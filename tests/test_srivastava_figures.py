@@ -51,6 +51,34 @@ def test_figure4_schedule_spreads_the_chosen_total_decay():
 
 # --- Figure 9 -----------------------------------------------------------------------------
 
+def test_figure9_recipe_search_varies_only_the_learning_rate():
+    search = ch.figure9_recipe_search_configs("cpu")
+    final = ch.figure9_configs("cpu")
+    assert list(search) == list(final) and len(search) == 20
+    for label, grid in search.items():
+        assert list(grid) == list(ch.FIG9_RECIPES)
+        configs = list(grid.values())
+        assert [c.train.lr for c in configs] == [0.01, 0.03] and {c.seed for c in configs} == {0}
+        assert replace(configs[0], train=configs[1].train) == configs[1]
+        assert final[label][0] == grid[ch.FIG9_CHOSEN.get(label, ch.RECIPE)]
+    assert set(ch.FIG9_CHOSEN) <= set(final)
+
+
+def test_figure9_learning_rates_are_the_stored_validation_choice(monkeypatch):
+    """The chapter's recipe stays unless the other learning rate beats it on validation
+    by more than one binomial standard error (mnist_papers.chosen_on_validation)."""
+    from dropout_tutorial.experiments.mnist_papers import chosen_on_validation
+    from dropout_tutorial.runner import load_record, project_root
+
+    monkeypatch.delenv("DROPOUT_TUTORIAL_RESULTS", raising=False)
+    monkeypatch.chdir(project_root())
+    for label, grid in ch.figure9_recipe_search_configs("cpu").items():
+        records = {r: load_record(c) for r, c in grid.items()}
+        assert [r for r, rec in records.items() if rec is None] == [], "run the search first"
+        assert chosen_on_validation(records, prefer=ch.RECIPE) == \
+            ch.FIG9_CHOSEN.get(label, ch.RECIPE), label
+
+
 @pytest.mark.parametrize("pn, retain, n", [(64, 0.1, 640), (64, 0.3, 213), (64, 0.5, 128),
                                            (64, 0.7, 91), (64, 1.0, 64), (256, 0.1, 2560)])
 def test_pn_width_keeps_the_expected_number_of_retained_units(pn, retain, n):

@@ -48,7 +48,8 @@ from .mnist import MNISTConfig, load_mnist_splits
 
 __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
-           "figure4_schedule", "figure4_configs", "figure9_configs", "SrivastavaMLPConfig",
+           "figure4_schedule", "figure4_configs", "figure9_configs", "FIG9_RECIPES", "FIG9_CHOSEN",
+           "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
@@ -168,28 +169,47 @@ def _figure9_setting(budget: str) -> dict:
                    epochs=PAPER_EPOCHS))
 
 
-def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None
-                    ) -> dict[str, list[MNISTConfig]]:
+# Every network of Figure 9 picks its learning rate on the validation set (seed 0) among
+# these recipes; FIG9_CHOSEN lists the networks whose choice is not RECIPE.
+FIG9_RECIPES = ("SGD lr 0.01", RECIPE)
+FIG9_CHOSEN: dict[str, str] = {label: "SGD lr 0.01" for label in (
+    "(a) retain 0.1", "(b) retain 0.1", "(a) retain 0.2", "(b) retain 0.2")}
+
+
+def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None,
+                    recipes: dict[str, str] | None = None) -> dict[str, list[MNISTConfig]]:
     """Figure 9: runs per retain probability, (a) ``n`` fixed and (b) ``pn`` fixed, 3 seeds
     except at ``smoke``.
 
     The retain probability of the hidden units is varied; the input keeps retain 0.8
-    (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc."""
+    (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc. Each network
+    trains with the recipe ``recipes[label]`` (default: ``FIG9_CHOSEN``, the validation
+    choice; ``RECIPE`` where a label is absent)."""
     seeds = seeds or three_seeds(budget)
+    recipes = FIG9_CHOSEN if recipes is None else recipes
     s = _figure9_setting(budget)
-    schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
     depth = len(s["pn"])
     out: dict[str, list[MNISTConfig]] = {}
     for retain in retain_values(budget):
         p_hidden = round(1.0 - retain, 2)
         for panel, widths in (("a", (s["n"],) * depth),
                               ("b", tuple(pn_width(pn, retain) for pn in s["pn"]))):
-            out[f"({panel}) retain {retain:.1f}"] = [
+            label = f"({panel}) retain {retain:.1f}"
+            schedule = recipe(recipes.get(label, RECIPE), s["epochs"], max_norm_for(budget))
+            out[label] = [
                 MNISTConfig(f"srivastava2014-fig9{panel}-retain{retain:.1f}", budget, seed=sd,
                             sizes=(784, *widths, 10), p_input=INPUT_P, p_hidden=p_hidden,
                             train_size=s["train_size"], val_size=s["val_size"],
                             train=schedule) for sd in seeds]
     return out
+
+
+def figure9_recipe_search_configs(budget: str) -> dict[str, dict[str, MNISTConfig]]:
+    """The learning-rate choice of Figure 9: for every network, one seed-0 run per recipe
+    of ``FIG9_RECIPES``, to be scored on the validation set only."""
+    runs = {r: figure9_configs(budget, seeds=(0,), recipes=dict.fromkeys(
+        figure9_configs(budget, seeds=(0,)), r)) for r in FIG9_RECIPES}
+    return {label: {r: runs[r][label][0] for r in FIG9_RECIPES} for label in runs[RECIPE]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,22 +863,27 @@ def configs(budget: str) -> dict[str, list]:
     Figure 11's analysis trains its network through the runner when it is missing; the
     network is listed before it."""
     groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
-              "Figure 9": figure9_configs(budget), "Figure 10": figure10_configs(budget),
+              "Figure 9": figure9_configs(budget),
+              "Figure 9 learning rates": _search_only(
+                  figure9_configs(budget), figure9_recipe_search_configs(budget)),
+              "Figure 10": figure10_configs(budget),
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget)},
               "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
-              "Table 9 search": _table9_search_only(budget),
+              "Table 9 search": _search_only(table9_configs(budget),
+                                             table9_search_configs(budget)),
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
 
 
-def _table9_search_only(budget: str) -> dict[str, list[SrivastavaMLPConfig]]:
-    """The search runs that are not also final Table 9 runs (the chosen value, seed 0)."""
-    final = {c for runs in table9_configs(budget).values() for c in runs}
-    return {f"{row}, {value:g}": [c] for row, grid in table9_search_configs(budget).items()
-            for value, c in grid.items() if c not in final}
+def _search_only(final: dict[str, list], search: dict[str, dict]) -> dict[str, list]:
+    """The runs of a search that are not also final runs (the chosen value, seed 0),
+    keyed ``"<label>, <value>"``."""
+    chosen = {c for runs in final.values() for c in runs}
+    return {f"{label}, {value:g}" if isinstance(value, float) else f"{label}, {value}": [c]
+            for label, grid in search.items() for value, c in grid.items() if c not in chosen}
 
 
 def n_parameters(config) -> int:
