@@ -9,20 +9,23 @@ on every unit's incoming weights. Drop probabilities are PyTorch's; the paper's 
 probability is ``1 - p`` and is called ``retain`` here.
 
 * Figure 9, effect of the retain probability: (a) ``n`` hidden units fixed, (b) ``retain
-  * n`` fixed (``n = round(pn / retain)``). ``mnist_mlp`` runs.
+  * n`` fixed (``n = round(pn / retain)``), each network with the learning rate of
+  ``FIG9_RECIPES`` chosen on validation (``FIG9_CHOSEN``). ``mnist_mlp`` runs.
 * Figure 10, effect of the training-set size: a fixed number of weight updates for every
   size (small sets are tiled to ``epoch_size`` examples so that an "epoch" is always the
   same number of updates). ``srivastava_mlp`` runs.
 * Figure 11, Monte-Carlo model averaging against weight scaling: the ``srivastava_mc``
-  task loads a dropout network trained on all 50,000 images and averages the
-  softmax outputs of ``k`` sampled thinned networks, ``k = 1 ... max_k``.
+  task loads a dropout network trained on all 50,000 images (this chapter's, or the
+  chapter "Dropout on MNIST"'s Table 2 networks) and averages the softmax outputs of
+  ``k`` sampled thinned networks, ``k = 1 ... max_k``; :func:`mc_gap` summarizes them.
 * Table 10, Bernoulli against Gaussian dropout (``sigma^2 = p / (1 - p)``). ``mnist_mlp``.
 * Table 9, regularizers (L2, L2 + L1 towards the end, L2 + KL sparsity, max-norm,
-  dropout + L2, dropout + max-norm). ``srivastava_mlp`` runs.
+  dropout + L2, dropout + max-norm), each row's coefficient chosen on validation among
+  ``T9_GRID`` (``T9_CHOSEN``). ``srivastava_mlp`` runs.
 * Figures 7 and 8, a 784-256-784 ReLU autoencoder with and without dropout: features
   and activation sparsity. ``srivastava_autoencoder`` runs.
 
-``cpu`` is the reduced reference budget (one seed, small networks, tens of epochs);
+``cpu`` is the reduced reference budget (three seeds, small networks, tens of epochs);
 ``paper`` restores the paper's networks where they are known; ``smoke`` trains one
 epoch on a few thousand images.
 """
