@@ -3,8 +3,8 @@
 The small classifiers (Figures 9-11, Table 10) share one training recipe, chosen on the
 validation set among four candidates (:func:`recipe_configs`): the chapter "Dropout on
 MNIST"'s compressed Hinton et al. (2012) schedule and SGD with momentum 0.95 (the
-paper's final momentum, Appendix B.1) at three learning rates. The 1024-unit networks of Figure 4 and Table 9
-train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound
+paper's final momentum, Appendix B.1) at three learning rates. The 1024-unit networks of
+Figure 4 and Table 9 train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound
 on every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
 probability is ``1 - p`` and is called ``retain`` here.
 
@@ -210,9 +210,10 @@ def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None,
 def figure9_recipe_search_configs(budget: str) -> dict[str, dict[str, MNISTConfig]]:
     """The learning-rate choice of Figure 9: for every network, one seed-0 run per recipe
     of ``FIG9_RECIPES``, to be scored on the validation set only."""
-    runs = {r: figure9_configs(budget, seeds=(0,), recipes=dict.fromkeys(
-        figure9_configs(budget, seeds=(0,)), r)) for r in FIG9_RECIPES}
-    return {label: {r: runs[r][label][0] for r in FIG9_RECIPES} for label in runs[RECIPE]}
+    labels = figure9_configs(budget, seeds=(0,))
+    runs = {r: figure9_configs(budget, seeds=(0,), recipes=dict.fromkeys(labels, r))
+            for r in FIG9_RECIPES}
+    return {label: {r: runs[r][label][0] for r in FIG9_RECIPES} for label in labels}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,7 +570,7 @@ def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Ten
 def analyse_mc_averaging(config: MCAveragingConfig, device: torch.device, checkpoint: Path,
                          progress: bool | None) -> tuple[dict, dict]:
     """Weight-scaled test error and the MC-average error for ``k = 1 ... max_k``."""
-    model = load_trained_mlp(config.model, "cpu").to_inverted().eval()   # same if inverted
+    model = load_trained_mlp(config.model, "cpu").to_inverted()   # a copy if inverted
     generator = set_seed(config.seed)
     test = load_mnist_splits("cpu").test.subset(config.n_test)
     with torch.no_grad():
@@ -643,8 +644,8 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
 # ---------------------------------------------------------------------------------------------
 
 L2 = 1e-4           # weight decay of the L2 rows whose own coefficient is another one
-L1 = 1e-5           # L1 coefficient, the middle of its search grid
-KL_WEIGHT = 0.1     # weight of the KL sparsity penalty, the middle of its search grid
+L1 = 1e-5           # L1 coefficient before the search (in its grid, T9_GRID)
+KL_WEIGHT = 0.1     # weight of the KL sparsity penalty before the search (in its grid)
 KL_TARGET = 0.1     # target activity of the KL sparsity penalty (not searched)
 
 # Each row of Table 9 has one coefficient, searched with seed 0 on the validation set
