@@ -187,13 +187,13 @@ def test_figure11_repeats_the_analysis_on_three_networks_differing_only_by_seed(
     assert len(ch.figure11_configs("smoke")) == 1
 
 
-def test_figure11_networks_have_table10_bernoulli_settings():
-    """The chapter checks that both tasks train the same network (equal test errors)."""
-    for net, bernoulli in zip([c.model for c in ch.figure11_configs("cpu")],
-                              ch.table10_configs("cpu")["Bernoulli"]):
-        assert net.seed == bernoulli.seed and net.sizes == bernoulli.sizes
-        assert (net.p_input, net.p_hidden, net.train) == (bernoulli.p_input,
-                                                          bernoulli.p_hidden, bernoulli.train)
+@pytest.mark.parametrize("budget", ["cpu", "paper"])
+def test_table10_trains_the_papers_2x1024_network_with_table9s_schedule(budget):
+    for runs in ch.table10_configs(budget).values():
+        c = runs[0]
+        assert c.sizes == (784, 1024, 1024, 10) and (c.p_input, c.p_hidden) == (0.2, 0.5)
+        assert c.train == ch.table9_schedule(c.train.epochs, ch.max_norm_for(budget))
+        assert c.train_size is None and c.val_size is None       # all 50,000 images
 
 
 def test_mc_config_rejects_a_network_without_dropout():
@@ -231,6 +231,58 @@ def test_figure10_every_size_gets_the_same_number_of_updates():
         assert (c.p_hidden > 0) == label.startswith("dropout")
     assert updates == {4_000}
     assert all(len(seeds) == 1 for seeds in ch.figure10_configs("smoke").values())
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure10_wide_panel_changes_only_the_network(budget):
+    reduced, wide = ch.figure10_configs(budget), ch.figure10_configs(budget, wide=True)
+    assert set(wide) == set(reduced)
+    for label, seeds in wide.items():
+        for w, r in zip(seeds, reduced[label], strict=True):
+            assert w.sizes != r.sizes and replace(w, sizes=r.sizes) == r
+            assert len(w.sizes) == 5 and w.sizes[-1] == 10
+    if budget == "cpu":
+        assert wide["dropout, 100"][0].sizes == ch.FIG10_PAPER_NET == (784, 1024, 1024, 2048, 10)
+
+
+def _fig10_records(errors: dict[int, tuple[list[float], list[float]]]) -> dict[str, list]:
+    """Fake Figure 10 records: per size, test errors (fractions) without and with dropout."""
+    from types import SimpleNamespace
+
+    def runs(values):
+        return [SimpleNamespace(final={"test_error": e}, config={"seed": sd})
+                for sd, e in enumerate(values)]
+    return {f"{kind}, {n}": runs(pair[i]) for n, pair in errors.items()
+            for i, kind in enumerate(("no dropout", "dropout"))}
+
+
+def test_figure10_summary_pairs_seeds_and_reads_the_sweet_spot():
+    """Gain = no dropout - dropout per seed; the shape needs the small sizes and
+    the largest one below the peak of the sizes in between; 'reproduced' also needs no gain
+    at the small sizes."""
+    sweet = _fig10_records({100: ([0.30, 0.32], [0.31, 0.32]), 500: ([0.10, 0.10], [0.10, 0.11]),
+                            1000: ([0.08, 0.09], [0.06, 0.06]), 50000: ([0.02, 0.02],
+                                                                         [0.015, 0.015])})
+    s = ch.figure10_summary(sweet)
+    assert s["sizes"] == [100, 500, 1000, 50000]
+    assert s["errors"]["no dropout"][0] == pytest.approx([0.30, 0.32])
+    assert s["gains"][2] == pytest.approx([0.02, 0.03])
+    assert s["mean_gain"] == pytest.approx([-0.005, -0.005, 0.025, 0.005])
+    assert s["status"] == "reproduced"
+    helps_small = _fig10_records({100: ([0.30], [0.28]), 1000: ([0.08], [0.05]),
+                                  50000: ([0.02], [0.019])})
+    assert ch.figure10_summary(helps_small)["status"] == "direction only"
+    no_peak = _fig10_records({100: ([0.30], [0.20]), 1000: ([0.08], [0.05]),
+                              50000: ([0.02], [0.019])})
+    assert ch.figure10_summary(no_peak)["status"] == "not reproduced"
+    unpaired = dict(sweet, **{"dropout, 100": sweet["dropout, 100"][:1]})
+    with pytest.raises(ValueError, match="same seeds"):
+        ch.figure10_summary(unpaired)
+
+
+def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
+    assert ch.figure10_configs("paper", wide=True) == ch.figure10_configs("paper")
+    assert ch.figure10_configs("paper")["dropout, 100"][0].sizes == ch.FIG10_PAPER_NET
 
 
 # --- Table 9: regularizers -----------------------------------------------------------------

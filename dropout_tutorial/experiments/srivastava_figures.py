@@ -53,7 +53,8 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
            "figure4_schedule", "figure4_configs", "figure9_configs", "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
-           "figure10_configs", "tile_to",
+           "figure10_configs", "figure10_summary", "FIG10_PAPER_NET",
+           "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
            "table10_configs", "table9_schedule", "table9_configs", "table9_config",
@@ -439,38 +440,77 @@ def load_trained_mlp(config: SrivastavaMLPConfig, device: torch.device | str = "
 # Figure 10: the size of the training set
 # ---------------------------------------------------------------------------------------------
 
+# the paper's network for Figure 10 ([M]: from memory, not checked against the paper)
+FIG10_PAPER_NET = (784, 1024, 1024, 2048, 10)
+
+
 def _figure10_setting(budget: str) -> dict:
+    """``sizes`` is the network of the main panel, ``wide_sizes`` that of the second panel
+    (the paper's network where the budget allows it; the same network at ``paper``)."""
     return by_budget(
         budget,
-        smoke=dict(sizes=(784, 64, 64, 10), train_sizes=(100, 1_000), epoch_size=2_000,
-                   val_size=2_000, epochs=1),
-        cpu=dict(sizes=(784, 256, 256, 10),
+        smoke=dict(sizes=(784, 64, 64, 10), wide_sizes=(784, 64, 64, 128, 10),
+                   train_sizes=(100, 1_000), epoch_size=2_000, val_size=2_000, epochs=1),
+        cpu=dict(sizes=(784, 256, 256, 10), wide_sizes=FIG10_PAPER_NET,
                  train_sizes=(100, 500, 1_000, 5_000, 10_000, 50_000), epoch_size=50_000,
                  val_size=None, epochs=8),
-        # the paper: 784-1024-1024-2048-10 ([M]: from memory, not checked against the paper)
-        paper=dict(sizes=(784, 1024, 1024, 2048, 10),
+        paper=dict(sizes=FIG10_PAPER_NET, wide_sizes=FIG10_PAPER_NET,
                    train_sizes=(100, 500, 1_000, 5_000, 10_000, 50_000), epoch_size=50_000,
                    val_size=None, epochs=PAPER_EPOCHS))
 
 
-def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None
+def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bool = False
                      ) -> dict[str, list[SrivastavaMLPConfig]]:
     """Figure 10: for every training-set size, a network without and with dropout
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
-    (``epochs * epoch_size / 100``). Labels are ``"dropout, 500"`` etc.; 3 seeds except
-    at ``smoke``."""
+    (``epochs * epoch_size / 100``). ``wide`` takes the paper's network
+    (``FIG10_PAPER_NET``) instead of the budget's reduced one, with everything else
+    unchanged. Labels are ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
     seeds = seeds or three_seeds(budget)
     s = _figure10_setting(budget)
+    sizes = s["wide_sizes"] if wide else s["sizes"]
     out: dict[str, list[SrivastavaMLPConfig]] = {}
     for n in s["train_sizes"]:
         for label, drop, constraint in (("no dropout", (0.0, 0.0), None),
                                         ("dropout", (INPUT_P, 0.5), max_norm_for(budget))):
             out[f"{label}, {n}"] = [SrivastavaMLPConfig(
                 f"srivastava2014-fig10-{label.replace(' ', '-')}-{n}", budget, seed=sd,
-                sizes=s["sizes"], p_input=drop[0], p_hidden=drop[1], train_size=n,
+                sizes=sizes, p_input=drop[0], p_hidden=drop[1], train_size=n,
                 val_size=s["val_size"], epoch_size=s["epoch_size"],
                 train=recipe(RECIPE, s["epochs"], constraint)) for sd in seeds]
     return out
+
+
+def figure10_summary(records: dict[str, list]) -> dict:
+    """Summary of one Figure 10 panel from its run records, keyed as
+    :func:`figure10_configs` (``"dropout, 500"``), errors as fractions like the records:
+
+    ``sizes``; per size the per-seed test errors ``errors[kind]`` (kind ``"no dropout"``
+    or ``"dropout"``) and the gains ``gains`` (no dropout minus dropout, paired by seed);
+    ``mean_gain`` per size; and ``status``, the paper's shape read as: the gain at every
+    size up to 500 and at the largest size is below the peak gain of the sizes in
+    between ("direction only"), and in addition no size up to 500 gains ("reproduced");
+    otherwise "not reproduced".
+    """
+    sizes = sorted({int(label.rsplit(", ", 1)[1]) for label in records})
+    errors = {kind: [[r.final["test_error"] for r in records[f"{kind}, {n}"]]
+                     for n in sizes] for kind in ("no dropout", "dropout")}
+    seeds = {kind: [[r.config["seed"] for r in records[f"{kind}, {n}"]] for n in sizes]
+             for kind in errors}
+    if seeds["no dropout"] != seeds["dropout"]:
+        raise ValueError("figure10_summary: both networks of a size need the same seeds")
+    gains = [[a - b for a, b in zip(plain, drop)]
+             for plain, drop in zip(errors["no dropout"], errors["dropout"])]
+    mean_gain = [sum(g) / len(g) for g in gains]
+    small = [g for n, g in zip(sizes, mean_gain) if n <= 500]
+    peak = max((g for n, g in zip(sizes, mean_gain) if 500 < n < sizes[-1]),
+               default=float("-inf"))
+    shape = bool(small) and peak > float("-inf") and all(g < peak for g in small) \
+        and mean_gain[-1] < peak
+    status = ("reproduced" if shape and all(g <= 0 for g in small)
+              else "direction only" if shape else "not reproduced")
+    return {"sizes": sizes, "errors": errors, "gains": gains, "mean_gain": mean_gain,
+            "status": status}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,17 +661,20 @@ def mc_gap(records: list) -> dict:
 
 def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
                     ) -> dict[str, list[MNISTConfig]]:
-    """Table 10 (MNIST row): the same network with Bernoulli (inverted) dropout and with
-    Gaussian dropout of the same variance, :math:`\\sigma^2 = p/(1-p)` per layer."""
+    """Table 10 (MNIST row): the paper's 2 x 1024 network with Bernoulli (inverted)
+    dropout and with Gaussian dropout of the same variance, :math:`\\sigma^2 = p/(1-p)` per
+    layer; both trained with Table 9's schedule (:func:`table9_schedule`, the schedule this
+    chapter gives its 1024-unit networks) and the max-norm bound of
+    :func:`max_norm_for`."""
     seeds = seeds or three_seeds(budget)
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=1),
-                  cpu=dict(sizes=(784, 256, 256, 10), train_size=None, val_size=None,
+                  cpu=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
                            epochs=30),
                   paper=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
                              epochs=PAPER_EPOCHS))
-    schedule = recipe(RECIPE, s["epochs"], max_norm_for(budget))
+    schedule = table9_schedule(s["epochs"], max_norm_for(budget))
     return {label: [MNISTConfig(f"srivastava2014-t10-{kind}", budget, seed=sd,
                                 sizes=s["sizes"], p_input=INPUT_P, p_hidden=0.5, dropout=kind,
                                 train_size=s["train_size"], val_size=s["val_size"],
@@ -871,6 +914,7 @@ def configs(budget: str) -> dict[str, list]:
               "Figure 9 learning rates": _search_only(
                   figure9_configs(budget), figure9_recipe_search_configs(budget)),
               "Figure 10": figure10_configs(budget),
+              "Figure 10, paper's network": _figure10_wide_only(budget),
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget)},
@@ -880,6 +924,12 @@ def configs(budget: str) -> dict[str, list]:
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
+
+
+def _figure10_wide_only(budget: str) -> dict[str, list]:
+    """Figure 10's second panel, unless it is the first one (at ``paper``)."""
+    s = _figure10_setting(budget)
+    return figure10_configs(budget, wide=True) if s["wide_sizes"] != s["sizes"] else {}
 
 
 def _search_only(final: dict[str, list], search: dict[str, dict]) -> dict[str, list]:
