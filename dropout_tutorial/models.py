@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .techniques import GaussianDropout, StandardDropout
+from .techniques import GaussianDropout, StandardDropout, StandardGaussianDropout
 from .techniques._validation import check_probability
 
 __all__ = ["ACTIVATIONS", "DROPOUT_KINDS", "make_dropout", "MLP", "LeNet"]
@@ -25,6 +25,7 @@ DROPOUT_KINDS: dict[str, Callable[[float], nn.Module]] = {
     "inverted": nn.Dropout,
     "standard": StandardDropout,
     "gaussian": GaussianDropout,
+    "standard-gaussian": StandardGaussianDropout,
 }
 
 
@@ -84,18 +85,21 @@ class MLP(nn.Sequential):
         return [m for m in self if isinstance(m, nn.Linear)]
 
     def to_inverted(self) -> "MLP":
-        """A copy with PyTorch's inverted ``nn.Dropout`` in place of the papers' form
-        (``StandardDropout``), and the weights of every layer fed by such a dropout
+        """A copy with the mean-1 form of every papers'-form dropout layer (PyTorch's
+        inverted ``nn.Dropout`` for ``StandardDropout``, ``GaussianDropout`` for
+        ``StandardGaussianDropout``), and the weights of every layer fed by such a dropout
         multiplied by its retain probability :math:`1 - p`. Both forms then compute the
-        same function at test time and the same thinned networks in training, so tools
-        written for ``nn.Dropout`` (e.g. ``mc_predict(..., per_pass_masks=True)``) apply.
-        Other layers are copied unchanged, and the copy keeps every module's mode."""
+        same function at test time and the same thinned (or noisy) networks in training,
+        so tools written for ``nn.Dropout`` (e.g. ``mc_predict(..., per_pass_masks=True)``)
+        apply. Other layers are copied unchanged, and the copy keeps every module's
+        mode."""
+        mean_one = {StandardDropout: nn.Dropout, StandardGaussianDropout: GaussianDropout}
         twin = copy.deepcopy(self)
         keep = 1.0
         with torch.no_grad():
             for i, module in enumerate(twin):
-                if isinstance(module, StandardDropout):
-                    twin[i] = nn.Dropout(module.p).train(module.training)
+                if type(module) in mean_one:
+                    twin[i] = mean_one[type(module)](module.p).train(module.training)
                     keep = 1.0 - module.p
                 elif isinstance(module, nn.Linear):
                     module.weight.mul_(keep)

@@ -37,9 +37,9 @@
 # probability**, so the paper's "$p$" is our $q$.
 #
 # Every experiment is smaller than the paper's: smaller networks, fewer weight updates,
-# sometimes a subset of the training images, and three seeds per setting (one per
-# candidate when choosing a recipe or a Table 9 coefficient). Each section states the reductions next to the
-# paper's setting, and every comparison with the paper is a comparison of *shapes and
+# sometimes a subset of the training images, and three seeds per setting (four for
+# Figure 4; one per candidate when choosing a recipe or a Table 9 coefficient). Each
+# section states the reductions next to the paper's setting, and every comparison with the paper is a comparison of *shapes and
 # directions*, not of absolute error rates.
 
 # %% tags=["remove-cell"]
@@ -203,7 +203,7 @@ def claim(claim_id: str, where: str, metric: str, paper_value: str, our_value: s
 # error of every dropout network ends well below that of every network without dropout.
 #
 # **Ours.** The three 1,024-unit architectures (the 2,048-unit ones only at the `paper`
-# budget), trained on the 50,000 training images for the number of epochs below, three
+# budget), trained on the 50,000 training images for the number of epochs below, four
 # seeds. Both members of a pair use the previous chapter's schedule (initial rate 1,
 # momentum 0.5 → 0.99, max-norm $\sqrt{15}$ on the papers' form of dropout) with the
 # total learning-rate decay of the recipe chosen there, spread over fewer epochs. Part 2's
@@ -256,20 +256,20 @@ Markdown(notebook.markdown_table(
 # epoch, and the gain of dropout (test error without minus with, paired by seed): mean
 # ± standard error over the seeds.*
 #
-# **Paper vs ours (Figure 4).** With three seeds, dropout lowers the mean test error
-# at every depth (Table 2): by about 0.17 points with two hidden layers, 0.05 with
-# three and 0.13 with four, each gain about 2 to 3.5 standard errors. On the
-# validation set the gap is wider, about 0.2 points at every depth. The paper's
-# stronger statement, every dropout network below every network without dropout, does
-# not hold: the four-layer dropout network (1.50 %) ends above the best network without
-# dropout, the three-layer one (1.45 %). (With one seed the gain had looked as if it
-# shrank steadily with depth, down to a tie at four layers; the other two seeds do not
-# bear that out.) The networks without dropout fit their training set exactly and are
-# flat over their last ten epochs, while the dropout networks still misclassify about
-# 0.1 % of their training images and their test errors still move by a tenth of a point
-# or more when our 20,000 updates end, about a fiftieth of the paper's (printed below).
-# Whether longer training restores the paper's picture (the `paper` budget) we have not
-# tested.
+# **Paper vs ours (Figure 4).** With four seeds, dropout lowers the mean test error
+# at every depth (Table 2): by about 0.11 points with two hidden layers, 0.04 with three
+# and 0.07 with four. Each gain is only one to two standard errors, so none is resolved
+# on its own. On the validation set the gap is wider, 0.14 to 0.18 points at every
+# depth, and there every dropout network is below every network without dropout. On the
+# test set the paper's stronger statement does not hold: the four-layer dropout network
+# (1.52 %) ends above the best network without dropout, the three-layer one (1.44 %).
+# We added the fourth seed because this claim compares means of different networks;
+# it narrowed the gains and left the status unchanged. The networks without dropout
+# fit their training set exactly and are flat over their last ten epochs, while the
+# dropout networks still misclassify about 0.1 % of their training images and their
+# test errors still move by a tenth of a point or more when our 20,000 updates end,
+# about a fiftieth of the paper's (printed below). Whether longer training restores the
+# paper's picture (the `paper` budget) we have not tested.
 
 # %% tags=["hide-input"]
 status = ("reproduced" if worst_dropout < best_plain else
@@ -713,67 +713,82 @@ mc_claim("srivastava2014-fig11-mc-vs-scaling-3x1024", "Table 2")
 # 1.08 ± 0.04 % with Bernoulli and 0.95 ± 0.04 % with Gaussian dropout.
 #
 # **Ours.** The paper's 784-1024-1024-10 network on all 50,000 images for the epochs
-# below, the package's `GaussianDropout` against PyTorch's `nn.Dropout`, everything
-# else identical: Table 9's schedule (the previous chapter's compressed schedule, which
-# this chapter uses for all its 1,024-unit networks) and max-norm $c = \sqrt{15}$;
-# three seeds (mean ± standard error). Both noises have mean 1, so neither network is
-# rescaled at test time.
+# below, trained with Table 9's schedule (the previous chapter's compressed schedule,
+# which this chapter uses for all its 1,024-unit networks) and max-norm $c = \sqrt{15}$;
+# three seeds (mean ± standard error). Only the noise differs between the two networks
+# of a pair. We run two pairs, because the noise can be written in two equivalent forms:
+#
+# - the *papers' form*, as Bernoulli dropout is written in the paper: the Bernoulli mask
+#   has mean $q$, the Gaussian noise $\mathcal{N}(q, pq)$ the same mean and variance, and
+#   both networks scale their weights by $q$ at test time (the package's
+#   `StandardDropout` and `StandardGaussianDropout`);
+# - the *mean-1 form*, as Gaussian dropout is written in the paper: PyTorch's
+#   `nn.Dropout` (mask divided by $q$) against the package's `GaussianDropout`
+#   ($\mathcal{N}(1, p/q)$), with no scaling at test time.
+#
+# Both forms compute the same family of networks, but the learning rate and the max-norm
+# bound act on weights of a different scale. The previous chapter chose the papers' form
+# on validation for this schedule, so the scoreboard compares that pair; the chapter
+# decided this before the papers'-form runs were made.
 
 # %%
 t10 = {label: notebook.mean_se([100 * r.final["test_error"] for r in runs])
        for label, runs in table10.items()}
 run_t10 = table10["Gaussian"][0]
 print(f"{run_t10.config['sizes']}, {run_t10.final['epochs']} epochs, "
-      f"{run_t10.final['updates']:,} updates; sigma^2 = "
+      f"{run_t10.final['updates']:,} updates; Gaussian variance (mean-1 form) = "
       f"{ch03b.gaussian_sigma2(run_t10.config['p_input']):.2f} (input), "
       f"{ch03b.gaussian_sigma2(run_t10.config['p_hidden']):.2f} (hidden)")
+paper_t10 = {"Bernoulli": "1.08 ± 0.04", "Gaussian": "0.95 ± 0.04"}
 Markdown(notebook.markdown_table(
     ("dropout", "test error, ours (%)", "test error, paper (%)", "seeds",
      "per seed (%)", "validation error (%)"),
-    [(label, f"{t10[label][0]:.2f} ± {t10[label][1]:.2f}", paper, len(table10[label]),
-      ", ".join(pct(r.final["test_error"]) for r in table10[label]),
-      pct_se(finals(table10[label], "val_error")))
-     for label, paper in (("Bernoulli", "1.08 ± 0.04"), ("Gaussian", "0.95 ± 0.04"))]))
+    [(label, f"{t10[label][0]:.2f} ± {t10[label][1]:.2f}", paper_t10[label.split(",")[0]],
+      len(runs), ", ".join(pct(r.final["test_error"]) for r in runs),
+      pct_se(finals(runs, "val_error"))) for label, runs in table10.items()]))
 
 # %% [markdown]
-# *Table 6. Test error (%) with Bernoulli and Gaussian dropout of the same variance:
-# ours (mean ± standard error over seeds) beside the paper's (± as printed in a summary
-# of the paper; we have not checked whether it is a standard deviation or a standard
-# error).*
+# *Table 6. Test error (%) with Bernoulli and Gaussian dropout of the same mean and
+# variance, in each of the two forms: ours (mean ± standard error over seeds) beside the
+# paper's, which uses its own forms (± as printed in a summary of the paper; we have not
+# checked whether it is a standard deviation or a standard error).*
 
 # %% tags=["hide-input"]
 (b_mean, b_se), (g_mean, g_se) = t10["Bernoulli"], t10["Gaussian"]
 status = scoreboard.status_for(g_mean, g_se, paper=0.95, tolerance=0.10,
                                direction_holds=g_mean < b_mean)
-print(f"Gaussian minus Bernoulli: {g_mean - b_mean:+.2f} points "
-      f"(paper: -0.13); standard errors {b_se:.2f} and {g_se:.2f}")
+for form, name in (("", "papers' form"), (", mean-1 form", "mean-1 form")):
+    bern, gauss = table10["Bernoulli" + form], table10["Gaussian" + form]
+    test_gap = t10["Gaussian" + form][0] - t10["Bernoulli" + form][0]
+    val_gap = 100 * (np.mean(finals(gauss, "val_error")) - np.mean(finals(bern, "val_error")))
+    print(f"Gaussian minus Bernoulli, {name}: {test_gap:+.2f} points on test "
+          f"(paper: -0.13), {val_gap:+.2f} on validation")
 claim("srivastava2014-t10-gaussian-vs-bernoulli", "Table 10 (MNIST)",
       "test error (%), Bernoulli -> Gaussian dropout", "1.08 ± 0.04 -> 0.95 ± 0.04",
       f"{b_mean:.2f} ± {b_se:.2f} -> {g_mean:.2f} ± {g_se:.2f}", status,
       seeds=len(table10["Gaussian"]),
       note=f"the paper's 2x1024 network, {run_t10.final['epochs']} epochs instead of "
-           "training to convergence")
+           "training to convergence; both in the papers' form (mean-q noise)")
 
 # %% [markdown]
-# **Paper vs ours (Table 10): direction only.** On the paper's network, Gaussian
-# dropout ends ahead of Bernoulli dropout on the test set in all three seeds, by 0.08
-# points on average (the paper: 0.13). Two things keep this from being a reproduction.
-# Both errors are far above the paper's (1.54 and 1.46 % against 1.08 and 0.95 %):
-# 15,000 updates are much shorter training than the paper's. And the validation set
-# disagrees: there Gaussian dropout is behind (1.58 against 1.51 %), so a choice made on
-# validation, as this chapter makes every other choice, would have picked Bernoulli
-# dropout. (The three Bernoulli networks make exactly 154 test errors each; their
-# validation errors differ, which the ± above shows.)
+# **Paper vs ours (Table 10): not reproduced.** In the papers' form, the pair the
+# scoreboard compares, Gaussian dropout ends *behind* Bernoulli dropout on the test set,
+# by 0.05 points on average (the paper has it 0.13 points ahead), and slightly ahead on
+# the validation set (0.02 points). Two of the three Gaussian seeds are behind their
+# Bernoulli seed and one is ahead. In the mean-1 form the signs flip: Gaussian dropout
+# is ahead on the test set by 0.08 points and behind on the validation set by 0.07. So
+# at this budget the difference between the two noises is below what three seeds
+# resolve, in either form, and neither form shows the paper's clear gain. All our
+# errors are far above the paper's: 15,000 updates are much shorter training than the
+# paper's.
 #
-# Our Bernoulli networks are also behind Table 9's dropout + max-norm row below (1.54
-# against 1.38 %), which has the same network and schedule. The difference is the form
-# of dropout: Table 9 uses the papers' form (scale the weights at test time), while both
-# networks here use noise of mean 1 (PyTorch's inverted form), since Gaussian dropout
-# has no other form in our package. The two forms compute the same networks, but the
-# learning rate and the max-norm bound act on weights of a different scale, and this
-# schedule was chosen for the papers' form in the previous chapter. A Gaussian version
-# of the papers' form (noise of mean $q$, weights scaled at test time) would remove this
-# handicap; we have not built it.
+# How the noise is written matters more here than which noise it is. The papers'-form
+# Bernoulli networks (1.40 %) are well ahead of the mean-1 ones (1.54 %), with the same
+# networks, schedule and bound. The two forms compute the same family of networks, but
+# the learning rate and the max-norm bound act on weights of a different scale, and
+# this schedule was tuned for the papers' form. The papers'-form Bernoulli networks are
+# close to Table 9's dropout + max-norm row below (1.38 %), which has a different bound
+# ($c = 8$) and is trained by another task of the package.
 #
 # An earlier version of this table, on 784-256-256-10 networks with Part 2's recipe,
 # was also direction only, with the gap about the size of one standard error.
@@ -1045,8 +1060,9 @@ Markdown(notebook.provenance_table(all_runs))
 # - **What did not hold: the benefits that need long training.** With at most 15,000
 #   updates on all 50,000 images our dropout networks are under-trained, so they lose to
 #   the same network without dropout (Figure 10 at 50,000 images). On the paper's
-#   2 × 1024 network Gaussian dropout is ahead of Bernoulli dropout on the test set by
-#   0.08 points, but behind on the validation set (Table 10), and in Table 9, with
+#   2 × 1024 network the difference between Gaussian and Bernoulli dropout is below
+#   what three seeds resolve, and its sign on the test set depends on how the noise is
+#   written (Table 10). In Table 9, with
 #   coefficients chosen on validation, the two dropout rows lead the other regularizers
 #   by only about a tenth of a point.
 # - **Small training sets.** Where every network fits its training set, dropout helps
@@ -1054,9 +1070,10 @@ Markdown(notebook.provenance_table(all_runs))
 #   the 256-unit network its gain peaks at 1,000 images, as the paper's does, but with
 #   the paper's larger network it is largest at 100 images (Figure 10, three seeds).
 # - **Figure 4** holds pair by pair: with identical hyperparameters, dropout lowers the
-#   mean test error of the 2-, 3- and 4-layer networks of 1,024 units (three seeds), but
-#   the four-layer dropout network ends above the best plain one, so not every dropout
-#   network beats every plain one.
+#   mean test error of the 2-, 3- and 4-layer networks of 1,024 units (four seeds, each
+#   gain one to two standard errors), but the four-layer dropout network ends above the
+#   best plain one, so not every dropout network beats every plain one on the test set
+#   (on the validation set every one does).
 # - **Figure 9** has the paper's shape with networks of 1,024 units (three seeds): with
 #   $n$ fixed the error is flat for $0.4 \le q \le 0.8$, much higher at small $q$ and a
 #   little higher at $q = 1$; with $qn$ fixed it is lowest at $q = 0.7$ (the paper's 0.6)

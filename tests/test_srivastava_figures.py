@@ -15,7 +15,7 @@ from dropout_tutorial.experiments import srivastava_figures as ch
 from dropout_tutorial.data import TensorSplit
 from dropout_tutorial.experiments.mnist import build_model
 from dropout_tutorial.runner import checkpoint_path
-from dropout_tutorial.techniques import GaussianDropout
+from dropout_tutorial.techniques import GaussianDropout, StandardGaussianDropout
 from dropout_tutorial.training import TrainConfig
 
 
@@ -29,7 +29,7 @@ def test_figure4_pairs_differ_only_in_dropout():
     assert len(runs) == 6
     for depth in (2, 3, 4):
         plains, drops = runs[f"{depth} x 1024, no dropout"], runs[f"{depth} x 1024, dropout"]
-        assert [c.seed for c in plains] == [c.seed for c in drops] == [0, 1, 2]
+        assert [c.seed for c in plains] == [c.seed for c in drops] == [0, 1, 2, 3]
         for plain, drop in zip(plains, drops):
             assert drop.sizes == (784, *(1024,) * depth, 10)
             assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
@@ -132,24 +132,29 @@ def test_gaussian_sigma2_rejects_p_1():
         ch.gaussian_sigma2(1.0)
 
 
-def test_table10_gaussian_network_has_the_bernoulli_variance():
-    """The Gaussian run's layers multiply by N(1, p/(1-p)): same mean and variance as the
-    Bernoulli run's inverted dropout (checked on 200,000 seeded draws)."""
+@pytest.mark.parametrize("form, bernoulli_kind, gaussian_cls, mean",
+                         [("", "standard", StandardGaussianDropout, 0.5),
+                          (", mean-1 form", "inverted", GaussianDropout, 1.0)])
+def test_table10_gaussian_network_has_the_bernoulli_mean_and_variance(
+        form, bernoulli_kind, gaussian_cls, mean):
+    """In each form the Gaussian run's hidden layers multiply by noise with the mean and
+    variance of the Bernoulli run's mask (checked on 200,000 seeded draws), and the two
+    runs differ only in the kind of dropout."""
     runs = ch.table10_configs("cpu")
-    bern, gauss = runs["Bernoulli"][0], runs["Gaussian"][0]
-    assert {c.seed for c in runs["Gaussian"]} == {0, 1, 2}
-    assert (bern.dropout, gauss.dropout) == ("inverted", "gaussian")
-    assert bern.sizes == gauss.sizes and bern.train == gauss.train
+    assert list(runs) == ["Bernoulli", "Gaussian", "Bernoulli, mean-1 form",
+                          "Gaussian, mean-1 form"]
+    bern, gauss = runs["Bernoulli" + form][0], runs["Gaussian" + form][0]
+    assert {c.seed for c in runs["Gaussian" + form]} == {0, 1, 2}
+    assert bern.dropout == bernoulli_kind
+    assert replace(gauss, name=bern.name, dropout=bern.dropout) == bern
     net = build_model(gauss, torch.device("cpu"))
-    layers = [m for m in net if isinstance(m, GaussianDropout)]
+    layers = [m for m in net if isinstance(m, gaussian_cls)]
     assert [m.p for m in layers] == [0.2, 0.5, 0.5]
     torch.manual_seed(0)
-    for m in (layers[0], layers[1]):
-        noise = m.train()(torch.ones(200_000))
-        assert abs(noise.mean().item() - 1) < 0.01
-        assert abs(noise.var().item() - ch.gaussian_sigma2(m.p)) < 0.02
-        bernoulli = nn.Dropout(m.p).train()(torch.ones(200_000))
-        assert abs(bernoulli.var().item() - ch.gaussian_sigma2(m.p)) < 0.02
+    noise = layers[1](torch.ones(200_000, dtype=torch.float64))
+    variance = 0.25 if mean == 0.5 else 1.0          # p q (papers' form) or p / q (mean 1)
+    assert noise.mean().item() == pytest.approx(mean, abs=5 * variance ** 0.5 / 447)
+    assert noise.var().item() == pytest.approx(variance, rel=0.02)
 
 
 # --- Figure 11: cumulative MC averaging ------------------------------------------------------

@@ -164,8 +164,25 @@ def test_to_inverted_rewrites_the_papers_form_as_pytorchs():
         torch.testing.assert_close(a.weight, b.weight)
 
 
+def test_to_inverted_rewrites_papers_form_gaussian_dropout_as_mean_one():
+    """StandardGaussianDropout -> GaussianDropout with the next weights scaled by q: the same
+    test-time output and, for the same generator state, the same noisy training output."""
+    from dropout_tutorial.techniques import GaussianDropout, StandardGaussianDropout
+    torch.manual_seed(0)
+    paper = MLP((784, 32, 16, 10), p_input=0.2, p_hidden=0.5, dropout="standard-gaussian")
+    twin = paper.to_inverted()
+    assert [type(m) for m in twin] == [GaussianDropout if isinstance(m, StandardGaussianDropout)
+                                       else type(m) for m in paper]
+    x = torch.rand(8, 784)
+    torch.manual_seed(1)
+    noisy = paper(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(twin(x), noisy)
+    torch.testing.assert_close(twin.eval()(x), paper.eval()(x))
+
+
 @pytest.mark.parametrize("kind, expected", [("inverted", nn.Dropout), ("standard", None),
-                                            ("gaussian", None)])
+                                            ("gaussian", None), ("standard-gaussian", None)])
 def test_every_dropout_kind_builds_its_module(kind, expected):
     from dropout_tutorial.models import DROPOUT_KINDS, make_dropout
     module = make_dropout(kind, 0.3)

@@ -51,13 +51,14 @@ from .mnist import MNISTConfig, load_mnist_splits
 
 __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
-           "figure4_schedule", "figure4_configs", "figure9_configs", "FIG9_RECIPES", "FIG9_CHOSEN",
+           "figure4_schedule", "figure4_seeds", "figure4_configs", "figure9_configs",
+           "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_summary", "FIG10_PAPER_NET",
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
-           "table10_configs", "table9_schedule", "table9_configs", "table9_config",
+           "table10_configs", "T10_ROWS", "table9_schedule", "table9_configs", "table9_config",
            "table9_search_configs", "T9_GRID", "T9_BEFORE", "T9_CHOSEN", "AutoencoderConfig",
            "autoencoder_configs", "three_seeds",
            "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
@@ -244,14 +245,21 @@ def figure4_schedule(epochs: int) -> TrainConfig:
     return hinton_schedule(epochs, max_norm=MAX_NORM, lr_decay=0.99 ** (200 / epochs))
 
 
+def figure4_seeds(budget: str) -> tuple[int, ...]:
+    """Seeds of Figure 4: four at ``cpu`` (a fourth added to the chapter's three, since the
+    claim compares means over seeds of different networks), three at ``paper``, one at
+    ``smoke``."""
+    return by_budget(budget, smoke=(0,), cpu=(0, 1, 2, 3), paper=(0, 1, 2))
+
+
 def figure4_configs(budget: str, seeds: tuple[int, ...] | None = None
                     ) -> dict[str, list[MNISTConfig]]:
     """Figure 4: every architecture trained twice with identical hyperparameters
     (:func:`figure4_schedule`, max-norm included, the papers' form of dropout), once
     without dropout and once with dropout (input 0.2, hidden 0.5); the test error is
     tracked after every epoch. Labels are ``"3 x 1024, dropout"`` and
-    ``"3 x 1024, no dropout"``; 3 seeds except at ``smoke``."""
-    seeds = seeds or three_seeds(budget)
+    ``"3 x 1024, no dropout"``; seeds as in :func:`figure4_seeds`."""
+    seeds = seeds or figure4_seeds(budget)
     s = _figure4_setting(budget)
     schedule = figure4_schedule(s["epochs"])
     out: dict[str, list[MNISTConfig]] = {}
@@ -659,13 +667,21 @@ def mc_gap(records: list) -> dict:
 # Table 10: Bernoulli against Gaussian dropout
 # ---------------------------------------------------------------------------------------------
 
+# Table 10's rows: label -> kind of dropout (see ``models.DROPOUT_KINDS``)
+T10_ROWS = {"Bernoulli": "standard", "Gaussian": "standard-gaussian",
+            "Bernoulli, mean-1 form": "inverted", "Gaussian, mean-1 form": "gaussian"}
+
+
 def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
                     ) -> dict[str, list[MNISTConfig]]:
-    """Table 10 (MNIST row): the paper's 2 x 1024 network with Bernoulli (inverted)
-    dropout and with Gaussian dropout of the same variance, :math:`\\sigma^2 = p/(1-p)` per
-    layer; both trained with Table 9's schedule (:func:`table9_schedule`, the schedule this
-    chapter gives its 1024-unit networks) and the max-norm bound of
-    :func:`max_norm_for`."""
+    """Table 10 (MNIST row): the paper's 2 x 1024 network with Bernoulli dropout and with
+    Gaussian dropout of the same mean and variance, both trained with Table 9's schedule
+    (:func:`table9_schedule`, the schedule this chapter gives its 1024-unit networks) and
+    the max-norm bound of :func:`max_norm_for`. The rows ``"Bernoulli"`` and
+    ``"Gaussian"`` use the papers' form (noise of mean q, weights scaled at test time),
+    for which that schedule was chosen; the rows ``"..., mean-1 form"`` use noise of mean
+    1 (PyTorch's inverted ``nn.Dropout`` and ``GaussianDropout``, :math:`\\sigma^2 =
+    p/(1-p)`) with everything else the same."""
     seeds = seeds or three_seeds(budget)
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
@@ -679,7 +695,7 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
                                 sizes=s["sizes"], p_input=INPUT_P, p_hidden=0.5, dropout=kind,
                                 train_size=s["train_size"], val_size=s["val_size"],
                                 train=schedule) for sd in seeds]
-            for label, kind in (("Bernoulli", "inverted"), ("Gaussian", "gaussian"))}
+            for label, kind in T10_ROWS.items()}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from .dropblock import (DropBlock2d, dropblock, dropblock_expected_drop_fraction
                         dropblock_gamma)
 from .dropconnect import DropConnectLinear
 from .droppath import DropPath, drop_path
-from .gaussian import GaussianDropout, gaussian_dropout
+from .gaussian import (GaussianDropout, StandardGaussianDropout, gaussian_dropout,
+                       standard_gaussian_dropout)
 from .inverted import IMPLS, InvertedDropout, inverted_dropout
 from .schedules import (CurriculumSchedule, DropoutSchedule, LinearSchedule, PlateauSchedule,
                         ScheduledDropPath, curriculum_keep_prob, find_dropout_modules,
@@ -42,7 +43,8 @@ __all__ = [
     "spatial_dropout", "spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d",
     "SpatialDropout1d", "SpatialDropout2d", "SpatialDropout3d",
     # Gaussian and alpha
-    "gaussian_dropout", "GaussianDropout", "SELU_ALPHA_PRIME", "alpha_dropout",
+    "gaussian_dropout", "GaussianDropout", "standard_gaussian_dropout", "StandardGaussianDropout",
+    "SELU_ALPHA_PRIME", "alpha_dropout",
     "feature_alpha_dropout", "AlphaDropout", "FeatureAlphaDropout",
     # variational Gaussian and sparse variational
     "KINGMA_C", "KINGMA_CONST", "MOLCHANOV_K", "kl_kingma", "kl_molchanov",

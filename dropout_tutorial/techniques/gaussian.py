@@ -8,7 +8,8 @@ from torch import Tensor, nn
 
 from ._validation import check_generator, check_probability, check_tensor
 
-__all__ = ["gaussian_dropout", "GaussianDropout"]
+__all__ = ["gaussian_dropout", "GaussianDropout", "standard_gaussian_dropout",
+           "StandardGaussianDropout"]
 
 
 def gaussian_dropout(x: Tensor, p: float = 0.5, training: bool = True, *,
@@ -72,6 +73,69 @@ class GaussianDropout(nn.Module):
 
     def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
         return gaussian_dropout(x, self.p, self.training, generator=generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def standard_gaussian_dropout(x: Tensor, p: float = 0.5, training: bool = True, *,
+                              generator: torch.Generator | None = None) -> Tensor:
+    r"""Gaussian dropout in the papers' form: noise :math:`\mathcal{N}(q, pq)` in training,
+    :math:`y = q x` in evaluation (:math:`q = 1 - p`).
+
+    The training noise has the mean and variance of a Bernoulli(:math:`q`) mask, as
+    :func:`~dropout_tutorial.techniques.standard_dropout`'s does, and evaluation scales by
+    :math:`q` as that function does; it is :func:`gaussian_dropout` multiplied by :math:`q`
+    (the same draws for the same generator state). Use it where a schedule or a max-norm
+    bound was chosen for the papers' form of Bernoulli dropout. ``p = 1`` is rejected (the
+    variance :math:`p/q` of the mean-1 noise would be infinite); ``p = 0`` returns ``x``.
+
+    Args:
+        x: floating-point input of any shape.
+        p: drop probability of the Bernoulli dropout whose mean and variance are matched,
+            in ``[0, 1)``. Default: 0.5.
+        training: apply noise if True, else scale by ``1 - p``. Default: True.
+        generator: optional random generator on ``x``'s device.
+
+    References:
+        Srivastava et al. (2014), JMLR 15(56), section 10.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> y = standard_gaussian_dropout(torch.ones(10_000), p=0.5, generator=g)
+        >>> abs(y.mean().item() - 0.5) < 0.02, abs(y.var().item() - 0.25) < 0.02
+        (True, True)
+        >>> standard_gaussian_dropout(torch.ones(2), p=0.25, training=False).tolist()
+        [0.75, 0.75]
+    """
+    p = check_probability(p, name="p", allow_one=False)
+    check_tensor(x, name="x", where="standard_gaussian_dropout")
+    check_generator(generator)
+    if p == 0.0:
+        return x
+    if not training:
+        return x * (1.0 - p)
+    return gaussian_dropout(x, p, True, generator=generator) * (1.0 - p)
+
+
+class StandardGaussianDropout(nn.Module):
+    r"""Module form of :func:`standard_gaussian_dropout` (eval: multiply by ``1 - p``).
+
+    Args:
+        p: drop probability whose Bernoulli mean and variance are matched, in ``[0, 1)``.
+            Default: 0.5.
+
+    Example:
+        >>> StandardGaussianDropout(p=0.5).eval()(torch.full((2,), 4.0)).tolist()
+        [2.0, 2.0]
+    """
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        self.p = check_probability(p, name="p", allow_one=False)
+
+    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        return standard_gaussian_dropout(x, self.p, self.training, generator=generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

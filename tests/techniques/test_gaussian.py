@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from dropout_tutorial.techniques import GaussianDropout, gaussian_dropout
+from dropout_tutorial.techniques import (GaussianDropout, StandardGaussianDropout,
+                                         gaussian_dropout, standard_gaussian_dropout)
 
 
 def _phi(z: float) -> float:
@@ -67,3 +68,37 @@ def test_eval_p0_identity_and_p1_rejected():
         gaussian_dropout(x, 1.0)
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
         GaussianDropout(1.0)
+
+
+# --- the papers' form: noise N(q, pq) in training, y = q x in evaluation ---------------------
+
+@pytest.mark.parametrize("p", [0.2, 0.5])
+def test_papers_form_matches_bernoulli_mean_and_variance(p, gen, assert_mean):
+    """E[y] = q x and Var[y] = p q x^2: the mean and variance of a Bernoulli(q) mask."""
+    n, x0, q = 200_000, 2.0, 1 - p
+    y = standard_gaussian_dropout(torch.full((n,), x0, dtype=torch.float64), p, generator=gen)
+    var = x0 ** 2 * p * q
+    assert_mean(y, q * x0, math.sqrt(var))
+    assert abs(y.var().item() - var) <= 5 * var * math.sqrt(2 / n)
+
+
+def test_papers_form_is_the_mean_one_form_times_q():
+    """The same generator state gives q times gaussian_dropout's output; gradient = noise."""
+    x = (torch.rand(500, dtype=torch.float64) + 0.5).requires_grad_()
+    y = standard_gaussian_dropout(x, 0.3, generator=torch.Generator().manual_seed(4))
+    ref = gaussian_dropout(x.detach(), 0.3, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(y.detach(), 0.7 * ref)
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, (y / x).detach())
+
+
+def test_papers_form_eval_scales_by_q_and_p0_is_identity():
+    x = torch.randn(6)
+    torch.testing.assert_close(StandardGaussianDropout(0.4).eval()(x), 0.6 * x)
+    assert standard_gaussian_dropout(x, 0.0) is x
+    assert StandardGaussianDropout(0.0)(x) is x
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\), got p=1.0"):
+        standard_gaussian_dropout(x, 1.0)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+        StandardGaussianDropout(1.0)
+    assert repr(StandardGaussianDropout(0.25)) == "StandardGaussianDropout(p=0.25)"
