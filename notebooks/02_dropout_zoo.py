@@ -160,6 +160,13 @@ plt.show()
 # densities. At $p = 0.5$ the spread is as large as the mean (standard deviation 1), and
 # about 16 % of the multipliers flip the sign of the unit, something Bernoulli dropout
 # never does.
+#
+# Like Bernoulli dropout, Gaussian dropout has a second, equivalent form, the one in
+# which the papers write Bernoulli dropout: multiply by $q\,\varepsilon$, noise
+# $\mathcal N(q, pq)$ with the mean and variance of a Bernoulli($q$) mask, and scale by
+# $q$ at test time (`StandardGaussianDropout`). Both forms compute the same networks,
+# but a learning rate or a max-norm bound tuned for one is not tuned for the other: the
+# chapter "Dropout on MNIST, part 2" (Table 10) measures the difference.
 
 # %% [markdown]
 # ## Alpha dropout

@@ -1018,9 +1018,9 @@ claim("srivastava2014-fig8-mean-activation", "Figure 8",
 # uses the widths we remember for Figure 9b and Figure 10, trains on all 50,000 images
 # for 3,000 epochs with max-norm $c = 2$ (Appendix B.1), and keeps our recipe; Figure 4's
 # networks train for 2,000 epochs (about a million updates) with their own schedule and
-# $c = \sqrt{15}$, and Table 9's 784-1024-1024-2048-10 network for 3,000 epochs with that
-# schedule and the coefficients chosen at the `cpu` budget (the estimate below includes
-# repeating the coefficient search at that size). We have not run it. Its cost is
+# $c = \sqrt{15}$, and Table 9's 784-1024-1024-2048-10 network and Table 10's networks
+# for 3,000 epochs with that schedule (Table 9 with the coefficients chosen at the `cpu`
+# budget; the estimate below includes repeating the coefficient search at that size). We have not run it. Its cost is
 # estimated from the number of floating-point operations, at the effective speed our CPU
 # runs reached (one thread on a machine shared with other jobs, so a slow speed) and at
 # an *assumed* 10 TFLOP/s for a GPU, plus an *assumed* fixed cost of
