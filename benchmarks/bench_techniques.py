@@ -88,6 +88,8 @@ def cases():
     yield "standard_dropout", FLAT, lambda x: T.standard_dropout(x, 0.5), "other", ""
     yield ("gaussian_dropout", FLAT, lambda x: T.gaussian_dropout(x, 0.5), "other",
            "normal sampling costs more than uniform")
+    yield ("standard_gaussian_dropout", FLAT, lambda x: T.standard_gaussian_dropout(x, 0.5),
+           "other", "the papers' form: gaussian_dropout, then one multiply by q")
     yield "alpha_dropout fast (default)", FLAT, lambda x: T.alpha_dropout(x, 0.5), "other", ""
     yield ("alpha_dropout native-parity", FLAT,
            lambda x: T.alpha_dropout(x, 0.5, impl="native-parity"), "info",
