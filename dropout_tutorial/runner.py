@@ -227,14 +227,16 @@ def run(config, *, force: bool = False, device: str | torch.device | None = None
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     if force and ckpt.exists():
         ckpt.unlink()
-    resumed = _checkpoint_epoch(ckpt)
+    resumed, seconds_before = _checkpoint_progress(ckpt)
     device = get_device(device)
     configure_threads()
     tic = time.perf_counter()
     history, final = TASKS[config.task](config, device, ckpt, progress)
     provenance = environment_info(device) | {
         "budget": config.budget, "seed": config.seed,
-        "wall_seconds": time.perf_counter() - tic, "resumed_from_epoch": resumed,
+        # a resumed run also counts the training seconds its checkpoint had accumulated
+        "wall_seconds": seconds_before + time.perf_counter() - tic,
+        "resumed_from_epoch": resumed,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     write_json_atomic({"config": dataclasses.asdict(config), "config_hash": config_hash(config),
@@ -243,7 +245,9 @@ def run(config, *, force: bool = False, device: str | torch.device | None = None
     return RunRecord.load(path)
 
 
-def _checkpoint_epoch(ckpt: Path) -> int:
+def _checkpoint_progress(ckpt: Path) -> tuple[int, float]:
+    """Epoch and training seconds stored in a checkpoint; ``(0, 0.0)`` without one."""
     if not ckpt.exists():
-        return 0
-    return int(torch.load(ckpt, map_location="cpu", weights_only=False)["epoch"])
+        return 0, 0.0
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    return int(state["epoch"]), float(state.get("seconds", 0.0))

@@ -277,3 +277,17 @@ def test_resume_after_kill_9_is_bit_identical(tmp_path):
                               check=True).stdout.split()
     assert int(resumed[2]) >= 3 and int(straight[2]) == 0
     assert resumed[:2] == straight[:2]                       # bit-identical final metrics
+
+
+def test_a_resumed_run_counts_the_seconds_of_its_checkpoint():
+    """wall_seconds = the training seconds stored in the checkpoint it resumed from + this
+    invocation's wall time, so an interrupted run is not under-counted."""
+    cfg = CountConfig("resumed-time")
+    checkpoint_path(cfg).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"epoch": 4, "seconds": 1234.5}, checkpoint_path(cfg))
+    rec = run(cfg, progress=False)
+    assert rec.provenance["resumed_from_epoch"] == 4
+    assert 1234.5 <= rec.provenance["wall_seconds"] < 1234.5 + 60
+    fresh = run(CountConfig("fresh-time"), progress=False)
+    assert fresh.provenance["resumed_from_epoch"] == 0
+    assert 0 <= fresh.provenance["wall_seconds"] < 60
