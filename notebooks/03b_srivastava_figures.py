@@ -39,8 +39,8 @@
 # Every experiment is smaller than the paper's: smaller networks, fewer weight updates,
 # sometimes a subset of the training images, and three seeds per setting (four for
 # Figure 4; one per candidate when choosing a recipe or a Table 9 coefficient). Each
-# section states the reductions next to the paper's setting, and every comparison with the paper is a comparison of *shapes and
-# directions*, not of absolute error rates.
+# section states the reductions next to the paper's setting, and every comparison with
+# the paper is a comparison of *shapes and directions*, not of absolute error rates.
 
 # %% tags=["remove-cell"]
 # On Colab (or any kernel without the package) install the companion package first.
@@ -137,9 +137,9 @@ fig9 = {label: [dt.run(c, device=env.device) for c in runs]
         for label, runs in ch03b.figure9_configs(env.budget).items()}
 fig9_search = {label: {r: dt.run(c, device=env.device) for r, c in grid.items()}
                for label, grid in ch03b.figure9_recipe_search_configs(env.budget).items()}
-fig10, fig10_wide = ({label: [dt.run(c, device=env.device) for c in runs]
-                      for label, runs in ch03b.figure10_configs(env.budget, wide=w).items()}
-                     for w in (False, True))
+panels10 = {claim: {label: [dt.run(c, device=env.device) for c in runs]
+                   for label, runs in panel.items()}
+            for claim, panel in ch03b.figure10_panels(env.budget).items()}
 fig11_configs = ch03b.figure11_configs(env.budget)
 fig11 = [dt.run(c, device=env.device) for c in fig11_configs]
 net11 = [dt.run(c.model, device=env.device) for c in fig11_configs]
@@ -158,7 +158,7 @@ autoencoders = {label: runs[0] for label, runs in autoencoder_runs.items()}   # 
 all_runs = [*recipe_runs.values(), *(r for runs in fig4.values() for r in runs),
             *(r for runs in fig9.values() for r in runs),
             *(r for grid in fig9_search.values() for r in grid.values()),
-            *(r for panel in (fig10, fig10_wide) for runs in panel.values() for r in runs),
+            *(r for panel in panels10.values() for runs in panel.values() for r in runs),
             *net11, *fig11, *net11_t2, *fig11_t2,
             *(r for runs in table10.values() for r in runs),
             *(r for runs in table9.values() for r in runs),
@@ -492,13 +492,9 @@ def network_name(panel: dict) -> str:
     return "-".join(map(str, next(iter(panel.values()))[0].config["sizes"]))
 
 
-# Each panel under its scoreboard claim; at `paper` both panels are the same network.
-panels10 = {"srivastava2014-fig10-sweet-spot": fig10,
-            "srivastava2014-fig10-sweet-spot-paper-net": fig10_wide}
-if network_name(fig10) == network_name(fig10_wide):
-    del panels10["srivastava2014-fig10-sweet-spot-paper-net"]
 summary10 = {key: ch03b.figure10_summary(panel) for key, panel in panels10.items()}
-run10 = next(iter(fig10_wide.values()))[0]
+run10 = next(iter(next(iter(panels10.values())).values()))[0]
+paper_net10 = "-".join(map(str, ch03b.FIG10_PAPER_NET))
 n_seeds10 = min(len(runs) for panel in panels10.values() for runs in panel.values())
 print(f"{run10.final['updates']:,} weight updates per run "
       f"({run10.final['epochs']} epochs of {run10.config['epoch_size']:,} examples), "
@@ -550,7 +546,7 @@ for (claim_id, panel), sm in zip(panels10.items(), summary10.values()):
           sm["status"], seeds=n_seeds10,
           note=f"a fixed {run10.final['updates']:,} updates per size; mean gain over "
                f"{n_seeds10} seeds" + ("; the paper's network as we remember it, unchecked"
-                                       if panel is fig10_wide else ""))
+                                       if net == paper_net10 else ""))
 
 # %% [markdown]
 # **Paper vs ours (Figure 10).** With the reduced network the gain of dropout,
@@ -1020,11 +1016,11 @@ claim("srivastava2014-fig8-mean-activation", "Figure 8",
 # networks train for 2,000 epochs (about a million updates) with their own schedule and
 # $c = \sqrt{15}$, and Table 9's 784-1024-1024-2048-10 network and Table 10's networks
 # for 3,000 epochs with that schedule (Table 9 with the coefficients chosen at the `cpu`
-# budget; the estimate below includes repeating the coefficient search at that size). We have not run it. Its cost is
-# estimated from the number of floating-point operations, at the effective speed our CPU
-# runs reached (one thread on a machine shared with other jobs, so a slow speed) and at
-# an *assumed* 10 TFLOP/s for a GPU, plus an *assumed* fixed cost of
-# 0.3 ms per weight update (kernel launches of small minibatches). Neither GPU figure is
+# budget; the estimate below includes repeating the coefficient search at that size).
+# We have not run it. Its cost is estimated from the number of floating-point
+# operations, at the effective speed our CPU runs reached (one thread on a machine
+# shared with other jobs, so a slow speed) and at an *assumed* 10 TFLOP/s for a GPU,
+# plus an *assumed* fixed cost of 0.3 ms per weight update (kernel launches of small minibatches). Neither GPU figure is
 # measured: treat the total as an order of magnitude.
 
 # %%

@@ -288,6 +288,11 @@ def test_figure10_summary_pairs_seeds_and_reads_the_sweet_spot():
 def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
     assert ch.figure10_configs("paper", wide=True) == ch.figure10_configs("paper")
     assert ch.figure10_configs("paper")["dropout, 100"][0].sizes == ch.FIG10_PAPER_NET
+    assert list(ch.figure10_panels("paper")) == ["srivastava2014-fig10-sweet-spot"]
+    cpu = ch.figure10_panels("cpu")
+    assert cpu == {"srivastava2014-fig10-sweet-spot": ch.figure10_configs("cpu"),
+                   "srivastava2014-fig10-sweet-spot-paper-net":
+                       ch.figure10_configs("cpu", wide=True)}
 
 
 # --- Table 9: regularizers -----------------------------------------------------------------

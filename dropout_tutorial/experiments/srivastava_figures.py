@@ -1,24 +1,26 @@
 """Srivastava et al. (2014) on MNIST, part 2: Figures 7-11 and Tables 9-10, reduced.
 
-The small classifiers (Figures 9-11, Table 10) share one training recipe, chosen on the
-validation set among four candidates (:func:`recipe_configs`): the chapter "Dropout on
-MNIST"'s compressed Hinton et al. (2012) schedule and SGD with momentum 0.95 (the
-paper's final momentum, Appendix B.1) at three learning rates. The 1024-unit networks of
-Figure 4 and Table 9 train with :func:`figure4_schedule` instead. The dropout networks have a max-norm bound
-on every unit's incoming weights. Drop probabilities are PyTorch's; the paper's retain
-probability is ``1 - p`` and is called ``retain`` here.
+The small classifiers (Figures 9-11) share one training recipe, chosen on the validation
+set among four candidates (:func:`recipe_configs`): the chapter "Dropout on MNIST"'s
+compressed Hinton et al. (2012) schedule and SGD with momentum 0.95 (the paper's final
+momentum, Appendix B.1) at three learning rates. The 1024-unit networks of Figure 4 and
+Tables 9 and 10 train with :func:`figure4_schedule` instead. The dropout networks have a
+max-norm bound on every unit's incoming weights. Drop probabilities are PyTorch's; the
+paper's retain probability is ``1 - p`` and is called ``retain`` here.
 
 * Figure 9, effect of the retain probability: (a) ``n`` hidden units fixed, (b) ``retain
   * n`` fixed (``n = round(pn / retain)``), each network with the learning rate of
   ``FIG9_RECIPES`` chosen on validation (``FIG9_CHOSEN``). ``mnist_mlp`` runs.
 * Figure 10, effect of the training-set size: a fixed number of weight updates for every
   size (small sets are tiled to ``epoch_size`` examples so that an "epoch" is always the
-  same number of updates). ``srivastava_mlp`` runs.
+  same number of updates), on the reduced network and on the paper's
+  (``FIG10_PAPER_NET``); :func:`figure10_summary` reads the shape. ``srivastava_mlp`` runs.
 * Figure 11, Monte-Carlo model averaging against weight scaling: the ``srivastava_mc``
   task loads a dropout network trained on all 50,000 images (this chapter's, or the
   chapter "Dropout on MNIST"'s Table 2 networks) and averages the softmax outputs of
   ``k`` sampled thinned networks, ``k = 1 ... max_k``; :func:`mc_gap` summarizes them.
-* Table 10, Bernoulli against Gaussian dropout (``sigma^2 = p / (1 - p)``). ``mnist_mlp``.
+* Table 10, Bernoulli against Gaussian dropout of the same mean and variance, in the
+  papers' form and in the mean-1 form (``T10_ROWS``). ``mnist_mlp`` runs.
 * Table 9, regularizers (L2, L2 + L1 towards the end, L2 + KL sparsity, max-norm,
   dropout + L2, dropout + max-norm), each row's coefficient chosen on validation among
   ``T9_GRID`` (``T9_CHOSEN``). ``srivastava_mlp`` runs.
@@ -54,7 +56,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_schedule", "figure4_seeds", "figure4_configs", "figure9_configs",
            "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
-           "figure10_configs", "figure10_summary", "FIG10_PAPER_NET",
+           "figure10_configs", "figure10_panels", "figure10_summary", "FIG10_PAPER_NET",
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
@@ -489,6 +491,17 @@ def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bo
     return out
 
 
+def figure10_panels(budget: str) -> dict[str, dict[str, list[SrivastavaMLPConfig]]]:
+    """Figure 10's panels keyed by their scoreboard claim: the budget's reduced network and
+    the paper's (``wide``); one panel where the two are the same network (``paper``)."""
+    panels = {"srivastava2014-fig10-sweet-spot": figure10_configs(budget)}
+    s = _figure10_setting(budget)
+    if s["wide_sizes"] != s["sizes"]:
+        panels["srivastava2014-fig10-sweet-spot-paper-net"] = figure10_configs(budget,
+                                                                               wide=True)
+    return panels
+
+
 def figure10_summary(records: dict[str, list]) -> dict:
     """Summary of one Figure 10 panel from its run records, keyed as
     :func:`figure10_configs` (``"dropout, 500"``), errors as fractions like the records:
@@ -513,8 +526,7 @@ def figure10_summary(records: dict[str, list]) -> dict:
     small = [g for n, g in zip(sizes, mean_gain) if n <= 500]
     peak = max((g for n, g in zip(sizes, mean_gain) if 500 < n < sizes[-1]),
                default=float("-inf"))
-    shape = bool(small) and peak > float("-inf") and all(g < peak for g in small) \
-        and mean_gain[-1] < peak
+    shape = bool(small) and all(g < peak for g in small) and mean_gain[-1] < peak
     status = ("reproduced" if shape and all(g <= 0 for g in small)
               else "direction only" if shape else "not reproduced")
     return {"sizes": sizes, "errors": errors, "gains": gains, "mean_gain": mean_gain,
@@ -929,8 +941,9 @@ def configs(budget: str) -> dict[str, list]:
               "Figure 9": figure9_configs(budget),
               "Figure 9 learning rates": _search_only(
                   figure9_configs(budget), figure9_recipe_search_configs(budget)),
-              "Figure 10": figure10_configs(budget),
-              "Figure 10, paper's network": _figure10_wide_only(budget),
+              "Figure 10": {f"{claim}: {label}": runs
+                            for claim, panel in figure10_panels(budget).items()
+                            for label, runs in panel.items()},
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget)},
@@ -940,12 +953,6 @@ def configs(budget: str) -> dict[str, list]:
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
-
-
-def _figure10_wide_only(budget: str) -> dict[str, list]:
-    """Figure 10's second panel, unless it is the first one (at ``paper``)."""
-    s = _figure10_setting(budget)
-    return figure10_configs(budget, wide=True) if s["wide_sizes"] != s["sizes"] else {}
 
 
 def _search_only(final: dict[str, list], search: dict[str, dict]) -> dict[str, list]:
