@@ -140,6 +140,8 @@ fig9_search = {label: {r: dt.run(c, device=env.device) for r, c in grid.items()}
 panels10 = {claim: {label: [dt.run(c, device=env.device) for c in runs]
                    for label, runs in panel.items()}
             for claim, panel in ch03b.figure10_panels(env.budget).items()}
+length10 = {label: [dt.run(c, device=env.device) for c in runs]
+            for label, runs in ch03b.figure10_length_configs(env.budget).items()}
 fig11_configs = ch03b.figure11_configs(env.budget)
 fig11 = [dt.run(c, device=env.device) for c in fig11_configs]
 net11 = [dt.run(c.model, device=env.device) for c in fig11_configs]
@@ -148,6 +150,8 @@ fig11_t2 = [dt.run(c, device=env.device) for c in fig11_t2_configs]
 net11_t2 = [dt.run(c.model, device=env.device) for c in fig11_t2_configs]
 table10 = {label: [dt.run(c, device=env.device) for c in runs]
            for label, runs in ch03b.table10_configs(env.budget).items()}
+table10_long = {label: [dt.run(c, device=env.device) for c in runs]
+                for label, runs in ch03b.table10_long_configs(env.budget).items()}
 table9_search = {row: {value: dt.run(c, device=env.device) for value, c in grid.items()}
                  for row, grid in ch03b.table9_search_configs(env.budget).items()}
 table9 = {label: [dt.run(c, device=env.device) for c in runs]
@@ -159,8 +163,9 @@ all_runs = [*recipe_runs.values(), *(r for runs in fig4.values() for r in runs),
             *(r for runs in fig9.values() for r in runs),
             *(r for grid in fig9_search.values() for r in grid.values()),
             *(r for panel in panels10.values() for runs in panel.values() for r in runs),
+            *(r for runs in length10.values() for r in runs),
             *net11, *fig11, *net11_t2, *fig11_t2,
-            *(r for runs in table10.values() for r in runs),
+            *(r for table in (table10, table10_long) for runs in table.values() for r in runs),
             *(r for runs in table9.values() for r in runs),
             *(r for grid in table9_search.values() for r in grid.values()),
             *(r for runs in autoencoder_runs.values() for r in runs)]
@@ -492,28 +497,51 @@ def network_name(panel: dict) -> str:
     return "-".join(map(str, next(iter(panel.values()))[0].config["sizes"]))
 
 
+def by_updates(length_runs: dict) -> dict[int, dict]:
+    """The training-length runs as one Figure 10 panel per number of updates."""
+    out: dict[int, dict] = {}
+    for label, runs in length_runs.items():
+        out.setdefault(runs[0].final["updates"], {})[label.split(" epochs: ")[1]] = runs
+    return out
+
+
+def figure10_rows(panel: dict, sm: dict) -> list[tuple]:
+    """Table 4's rows of one panel: (network, updates, size, errors...) per size."""
+    updates = next(iter(panel.values()))[0].final["updates"]
+    return [(network_name(panel), updates, n, pct_se(sm["errors"]["no dropout"][i]),
+             pct_se(sm["errors"]["dropout"][i]), pct_se(sm["gains"][i]),
+             pct_se(finals(panel[f"no dropout, {n}"], "train_error")),
+             pct_se(finals(panel[f"dropout, {n}"], "train_error")))
+            for i, n in enumerate(sm["sizes"])]
+
+
 summary10 = {key: ch03b.figure10_summary(panel) for key, panel in panels10.items()}
+length_panels10 = by_updates(length10)
+length_summary10 = {u: ch03b.figure10_summary(panel) for u, panel in length_panels10.items()}
 run10 = next(iter(next(iter(panels10.values())).values()))[0]
 paper_net10 = "-".join(map(str, ch03b.FIG10_PAPER_NET))
 n_seeds10 = min(len(runs) for panel in panels10.values() for runs in panel.values())
 print(f"{run10.final['updates']:,} weight updates per run "
       f"({run10.final['epochs']} epochs of {run10.config['epoch_size']:,} examples), "
-      f"{n_seeds10} seeds per point")
+      f"{n_seeds10} seeds per point; training-length test: "
+      f"{', '.join(f'{u:,}' for u in length_panels10)} updates")
+network_order = [network_name(panel) for panel in panels10.values()]
+rows10 = sorted([row for panel, sm in zip([*panels10.values(), *length_panels10.values()],
+                                          [*summary10.values(), *length_summary10.values()])
+                 for row in figure10_rows(panel, sm)],
+                key=lambda row: (network_order.index(row[0]), row[2], row[1]))
 Markdown(notebook.markdown_table(
-    ("network", "training images", "no dropout (%)", "dropout (%)", "gain (points)",
-     "train error, no dropout (%)", "train error, dropout (%)"),
-    [(network_name(panel), f"{n:,}", pct_se(sm["errors"]["no dropout"][i]),
-      pct_se(sm["errors"]["dropout"][i]), pct_se(sm["gains"][i]),
-      pct_se(finals(panel[f"no dropout, {n}"], "train_error")),
-      pct_se(finals(panel[f"dropout, {n}"], "train_error")))
-     for panel, sm in zip(panels10.values(), summary10.values())
-     for i, n in enumerate(sm["sizes"])]))
+    ("network", "weight updates", "training images", "no dropout (%)", "dropout (%)",
+     "gain (points)", "train error, no dropout (%)", "train error, dropout (%)"),
+    [(net, f"{updates:,}", f"{n:,}", *rest) for net, updates, n, *rest in rows10]))
 
 # %% [markdown]
-# *Table 4. Test error (%) with and without dropout for each network and training-set
-# size, the gain of dropout (no dropout minus dropout, in percentage points, paired by
-# seed), and the training errors on the $N$ distinct training images; mean ± standard
-# error over seeds.*
+# *Table 4. Test error (%) with and without dropout for each network, number of weight
+# updates and training-set size, the gain of dropout (no dropout minus dropout, in
+# percentage points, paired by seed), and the training errors on the $N$ distinct
+# training images; mean ± standard error over seeds. Figure 10's panels make the same
+# number of updates at every size; the other numbers of updates are the training-length
+# test at 100 and 500 images.*
 
 # %% tags=["hide-input"]
 fig, axes = plotting.new_axes("training images N (log scale)", "test error (%)",
@@ -547,6 +575,14 @@ for (claim_id, panel), sm in zip(panels10.items(), summary10.values()):
           note=f"a fixed {run10.final['updates']:,} updates per size; mean gain over "
                f"{n_seeds10} seeds" + ("; the paper's network as we remember it, unchecked"
                                        if net == paper_net10 else ""))
+if length_summary10:                 # the training-length test (not at the paper budget)
+    wide = [sm for key, sm in summary10.items() if key.endswith("paper-net")][0]
+    small = next(iter(length_summary10.values()))["sizes"]
+    for u, sm in sorted({**length_summary10, run10.final["updates"]: wide}.items()):
+        gains = ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(sm["sizes"], sm["mean_gain"])
+                          if n in small)
+        print(f"{network_name(next(iter(length_panels10.values())))}, {u:,} updates: "
+              f"gain of dropout (points) {gains}")
 
 # %% [markdown]
 # **Paper vs ours (Figure 10).** With the reduced network the gain of dropout,
@@ -566,12 +602,15 @@ for (claim_id, panel), sm in zip(panels10.items(), summary10.values()):
 # networks agree: their gains differ by at most 0.35 points at every size, and both
 # lose at 50,000 images.
 #
-# One difference from the paper remains untested: training length. We do not know how
-# many updates the paper gave these networks; our 4,000 are too few for the dropout
-# networks at 50,000 images, which still make 1.1 to 1.9 % training errors, while the
-# networks without dropout have nearly fitted their training set. At 100 and 500
-# images every network fits its training set perfectly, so longer training would only
-# change how far the weights grow past that point, which we have not measured.
+# One difference from the paper remained: training length. We do not know how many
+# updates the paper gave these networks. Our 4,000 are too few for the dropout networks
+# at 50,000 images, which still make 1.1 to 1.9 % training errors, while the networks
+# without dropout have nearly fitted their training set. At 100 and 500 images we
+# therefore trained the paper's network again with a quarter of the updates (1,000; the
+# learning rate still decays to a tenth over the run). Every one of these networks
+# still fits its training set, and the gains hardly move: 8.45 and 3.93 points, against
+# 8.50 and 4.18 with 4,000 updates (printed above; Table 4). A shorter training does not
+# bring back the paper's small end.
 
 # %% [markdown]
 # ## Figure 11: Monte-Carlo model averaging against weight scaling
@@ -726,57 +765,102 @@ mc_claim("srivastava2014-fig11-mc-vs-scaling-3x1024", "Table 2")
 # bound act on weights of a different scale. The previous chapter chose the papers' form
 # on validation for this schedule, so the scoreboard compares that pair; the chapter
 # decided this before the papers'-form runs were made.
+#
+# **Trained as long as Table 2.** Thirty epochs leave every one of these networks far
+# above the paper's errors. So we train the papers'-form pair a second time with the
+# previous chapter's Table 2 recipe: 200 epochs, the compressed Hinton schedule, the
+# final momentum 0.95 and max-norm bound $c = 2$ of the paper's Appendix B.1. With this
+# recipe the 3 × 1024 network reached 1.14 %. Only the network (two hidden layers
+# instead of three) and the noise differ from that network. Before these runs were
+# made, we decided that they get their own scoreboard row, under the same rule as the
+# 30-epoch pair.
 
 # %%
-t10 = {label: notebook.mean_se([100 * r.final["test_error"] for r in runs])
-       for label, runs in table10.items()}
 run_t10 = table10["Gaussian"][0]
+run_long = table10_long["Gaussian"][0]
 print(f"{run_t10.config['sizes']}, {run_t10.final['epochs']} epochs, "
-      f"{run_t10.final['updates']:,} updates; Gaussian variance (mean-1 form) = "
+      f"{run_t10.final['updates']:,} updates (Table 9's schedule) or "
+      f"{run_long.final['epochs']} epochs, {run_long.final['updates']:,} updates "
+      f"(Table 2's recipe); Gaussian variance (mean-1 form) = "
       f"{ch03b.gaussian_sigma2(run_t10.config['p_input']):.2f} (input), "
       f"{ch03b.gaussian_sigma2(run_t10.config['p_hidden']):.2f} (hidden)")
+t10_training = {"Table 9's schedule": table10, "Table 2's recipe": table10_long}
 paper_t10 = {"Bernoulli": "1.08 ± 0.04", "Gaussian": "0.95 ± 0.04"}
 Markdown(notebook.markdown_table(
-    ("dropout", "test error, ours (%)", "test error, paper (%)", "seeds",
+    ("dropout", "training", "test error, ours (%)", "test error, paper (%)", "seeds",
      "per seed (%)", "validation error (%)"),
-    [(label, f"{t10[label][0]:.2f} ± {t10[label][1]:.2f}", paper_t10[label.split(",")[0]],
-      len(runs), ", ".join(pct(r.final["test_error"]) for r in runs),
-      pct_se(finals(runs, "val_error"))) for label, runs in table10.items()]))
+    [(label, f"{runs[0].final['epochs']} epochs, {training}", pct_se(finals(runs)),
+      paper_t10[label.split(",")[0]], len(runs),
+      ", ".join(pct(r.final["test_error"]) for r in runs), pct_se(finals(runs, "val_error")))
+     for training, table in t10_training.items() for label, runs in table.items()]))
 
 # %% [markdown]
 # *Table 6. Test error (%) with Bernoulli and Gaussian dropout of the same mean and
-# variance, in each of the two forms: ours (mean ± standard error over seeds) beside the
-# paper's, which uses its own forms (± as printed in a summary of the paper; we have not
-# checked whether it is a standard deviation or a standard error).*
+# variance, in each of the two forms and with each training: ours (mean ± standard error
+# over seeds) beside the paper's, which uses its own forms (± as printed in a summary of
+# the paper; we have not checked whether it is a standard deviation or a standard
+# error).*
 
 # %% tags=["hide-input"]
-(b_mean, b_se), (g_mean, g_se) = t10["Bernoulli"], t10["Gaussian"]
-status = scoreboard.status_for(g_mean, g_se, paper=0.95, tolerance=0.10,
-                               direction_holds=g_mean < b_mean)
-for form, name in (("", "papers' form"), (", mean-1 form", "mean-1 form")):
-    bern, gauss = table10["Bernoulli" + form], table10["Gaussian" + form]
-    test_gap = t10["Gaussian" + form][0] - t10["Bernoulli" + form][0]
+def gaussian_minus_bernoulli(table: dict, form: str = "") -> tuple[float, float, float]:
+    """Gaussian minus Bernoulli (points): mean test gap, its standard error over the
+    seed-paired differences, and the mean validation gap."""
+    bern, gauss = table["Bernoulli" + form], table["Gaussian" + form]
+    paired = [100 * (g - b) for g, b in zip(finals(gauss), finals(bern), strict=True)]
     val_gap = 100 * (np.mean(finals(gauss, "val_error")) - np.mean(finals(bern, "val_error")))
-    print(f"Gaussian minus Bernoulli, {name}: {test_gap:+.2f} points on test "
-          f"(paper: -0.13), {val_gap:+.2f} on validation")
-claim("srivastava2014-t10-gaussian-vs-bernoulli", "Table 10 (MNIST)",
-      "test error (%), Bernoulli -> Gaussian dropout", "1.08 ± 0.04 -> 0.95 ± 0.04",
-      f"{b_mean:.2f} ± {b_se:.2f} -> {g_mean:.2f} ± {g_se:.2f}", status,
-      seeds=len(table10["Gaussian"]),
-      note=f"the paper's 2x1024 network, {run_t10.final['epochs']} epochs instead of "
-           "training to convergence; both in the papers' form (mean-q noise)")
+    return (*notebook.mean_se(paired), val_gap)
+
+
+def t10_claim(claim_id: str, table: dict, training: str) -> None:
+    (b_mean, b_se), (g_mean, g_se) = (notebook.mean_se([100 * e for e in finals(table[row])])
+                                      for row in ("Bernoulli", "Gaussian"))
+    status = scoreboard.status_for(g_mean, g_se, paper=0.95, tolerance=0.10,
+                                   direction_holds=g_mean < b_mean)
+    claim(claim_id, "Table 10 (MNIST)", "test error (%), Bernoulli -> Gaussian dropout",
+          "1.08 ± 0.04 -> 0.95 ± 0.04",
+          f"{b_mean:.2f} ± {b_se:.2f} -> {g_mean:.2f} ± {g_se:.2f}", status,
+          seeds=len(table["Gaussian"]),
+          note=f"the paper's 2x1024 network, {training} instead of training to "
+               "convergence; both in the papers' form (mean-q noise)")
+
+
+for training, table in t10_training.items():
+    for form, name in (("", "papers' form"), (", mean-1 form", "mean-1 form")):
+        if "Gaussian" + form in table:
+            test_gap, test_se, val_gap = gaussian_minus_bernoulli(table, form)
+            print(f"Gaussian minus Bernoulli, {training}, {name}: {test_gap:+.2f} ± "
+                  f"{test_se:.2f} points on test (paper: -0.13), {val_gap:+.2f} on validation")
+t10_claim("srivastava2014-t10-gaussian-vs-bernoulli", table10,
+          f"{run_t10.final['epochs']} epochs of Table 9's schedule")
+t10_claim("srivastava2014-t10-gaussian-vs-bernoulli-table2-recipe", table10_long,
+          f"{run_long.final['epochs']} epochs of Table 2's recipe")
 
 # %% [markdown]
-# **Paper vs ours (Table 10): not reproduced.** In the papers' form, the pair the
+# **Paper vs ours (Table 10): not reproduced after 30 epochs, direction only after
+# 200.**
+#
+# *Thirty epochs.* In the papers' form, the pair the
 # scoreboard compares, Gaussian dropout ends *behind* Bernoulli dropout on the test set,
 # by 0.05 points on average (the paper has it 0.13 points ahead), and slightly ahead on
 # the validation set (0.02 points). Two of the three Gaussian seeds are behind their
 # Bernoulli seed and one is ahead. In the mean-1 form the signs flip: Gaussian dropout
 # is ahead on the test set by 0.08 points and behind on the validation set by 0.07. So
 # at this budget the difference between the two noises is below what three seeds
-# resolve, in either form, and neither form shows the paper's clear gain. All our
+# resolve, in either form, and neither form shows the paper's clear gain. All these
 # errors are far above the paper's: 15,000 updates are much shorter training than the
 # paper's.
+#
+# *Two hundred epochs.* Training as long as Table 2 lowers both errors by about 0.2
+# points, to 1.20 ± 0.03 % with Bernoulli and 1.18 ± 0.02 % with Gaussian dropout
+# (paper: 1.08 and 0.95). Gaussian dropout is now ahead, as in the paper, on the test
+# set and on the validation set (by 0.06 points there). But on the test set it is
+# ahead by only 0.02 points, and the seed-paired difference, −0.02 ± 0.04, is half its
+# standard error: one Gaussian seed is ahead of its Bernoulli seed, one is tied and one
+# is behind. So this row is **direction only**. Three seeds do not tell the two noises
+# apart at this length either, and the paper's gain of 0.13 points is not there. Our
+# Bernoulli networks end 0.12 points above the paper's. They have one hidden layer
+# fewer than Table 2's 3 × 1024 networks, which reached 1.14 % with the same recipe.
+# The `paper` budget would train them for the paper's 3,000 epochs.
 #
 # How the noise is written matters more here than which noise it is. The papers'-form
 # Bernoulli networks (1.40 %) are well ahead of the mean-1 ones (1.54 %), with the same
@@ -1017,11 +1101,15 @@ claim("srivastava2014-fig8-mean-activation", "Figure 8",
 # $c = \sqrt{15}$, and Table 9's 784-1024-1024-2048-10 network and Table 10's networks
 # for 3,000 epochs with that schedule (Table 9 with the coefficients chosen at the `cpu`
 # budget; the estimate below includes repeating the coefficient search at that size).
+# Table 10's papers'-form pair trains a second time with the previous chapter's `paper`
+# recipe (Appendix B.1 and the paper's own learning-rate decay). Figure 10 has no
+# training-length test at this budget.
 # We have not run it. Its cost is estimated from the number of floating-point
 # operations, at the effective speed our CPU runs reached (one thread on a machine
 # shared with other jobs, so a slow speed) and at an *assumed* 10 TFLOP/s for a GPU,
-# plus an *assumed* fixed cost of 0.3 ms per weight update (kernel launches of small minibatches). Neither GPU figure is
-# measured: treat the total as an order of magnitude.
+# plus an *assumed* fixed cost of 0.3 ms per weight update (kernel launches of small
+# minibatches). Neither GPU figure is measured: treat the total as an order of
+# magnitude.
 
 # %%
 cpu_flops = sum(ch03b.training_flops(c) for runs in ch03b.configs(env.budget).values()
@@ -1057,8 +1145,8 @@ Markdown(notebook.provenance_table(all_runs))
 #   updates on all 50,000 images our dropout networks are under-trained, so they lose to
 #   the same network without dropout (Figure 10 at 50,000 images). On the paper's
 #   2 × 1024 network the difference between Gaussian and Bernoulli dropout is below
-#   what three seeds resolve, and its sign on the test set depends on how the noise is
-#   written (Table 10). In Table 9, with
+#   what three seeds resolve, after 30 epochs and after 200; after 30 its sign on the
+#   test set depends on how the noise is written (Table 10). In Table 9, with
 #   coefficients chosen on validation, the two dropout rows lead the other regularizers
 #   by only about a tenth of a point.
 # - **Small training sets.** Where every network fits its training set, dropout helps

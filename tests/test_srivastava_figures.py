@@ -201,6 +201,28 @@ def test_table10_trains_the_papers_2x1024_network_with_table9s_schedule(budget):
         assert c.train_size is None and c.val_size is None       # all 50,000 images
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_table10_long_rows_are_table2s_maxnorm_network_on_2x1024(budget):
+    """The long Table 10 rows differ from Table 2's final 3x1024 dropout + max-norm
+    networks (same seeds, recipe and epochs) only in the network and the noise."""
+    from dropout_tutorial.experiments import mnist_papers
+    long = ch.table10_long_configs(budget)
+    assert list(long) == ["Bernoulli", "Gaussian"]
+    assert [c.dropout for c in (long["Bernoulli"][0], long["Gaussian"][0])] == [
+        "standard", "standard-gaussian"]
+    seeds = ch.three_seeds(budget)
+    table2 = mnist_papers.table2_configs(
+        budget, seeds, recipe=mnist_papers.final_recipe(budget, "table2"))
+    for runs in long.values():
+        assert [c.seed for c in runs] == list(seeds)
+        for c, base in zip(runs, table2["dropout, ReLU + max-norm"]):
+            assert c.sizes == (784, 1024, 1024, 10)
+            assert c.train.epochs == mnist_papers.epochs_for(budget)
+            assert replace(c, name=base.name, sizes=base.sizes, dropout=base.dropout) == base
+    train = long["Bernoulli"][0].train
+    assert (train.max_norm, train.momentum) == (2.0, 0.95)         # Appendix B.1
+
+
 def test_mc_config_rejects_a_network_without_dropout():
     plain = ch.figure10_configs("smoke")["no dropout, 100"][0]
     with pytest.raises(ValueError, match="model must use dropout"):
@@ -248,6 +270,26 @@ def test_figure10_wide_panel_changes_only_the_network(budget):
             assert len(w.sizes) == 5 and w.sizes[-1] == 10
     if budget == "cpu":
         assert wide["dropout, 100"][0].sizes == ch.FIG10_PAPER_NET == (784, 1024, 1024, 2048, 10)
+
+
+def test_figure10_length_test_changes_only_the_number_of_updates():
+    """The length test repeats the paper's-network panel at 100 and 500 images with a
+    quarter of its 4,000 updates, the learning rate still decaying to a tenth over each
+    run; the paper budget has none."""
+    length = ch.figure10_length_configs("cpu")
+    wide = ch.figure10_configs("cpu", wide=True)
+    assert set(length) == {f"{e} epochs: {k}, {n}" for e in (2,)
+                           for k in ("no dropout", "dropout") for n in (100, 500)}
+    for label, seeds in length.items():
+        epochs, panel_label = label.split(" epochs: ")
+        for c, base in zip(seeds, wide[panel_label], strict=True):
+            assert c.train.epochs == int(epochs)
+            assert ch.n_updates(c) == {"2": 1_000, "32": 16_000}[epochs]
+            assert c.train.lr * c.train.lr_decay ** c.train.epochs == pytest.approx(
+                base.train.lr / 10)
+            assert replace(c, train=base.train) == base
+    assert ch.figure10_length_configs("paper") == {}
+    assert len(ch.figure10_length_configs("smoke")) == 4
 
 
 def _fig10_records(errors: dict[int, tuple[list[float], list[float]]]) -> dict[str, list]:

@@ -14,13 +14,17 @@ paper's retain probability is ``1 - p`` and is called ``retain`` here.
 * Figure 10, effect of the training-set size: a fixed number of weight updates for every
   size (small sets are tiled to ``epoch_size`` examples so that an "epoch" is always the
   same number of updates), on the reduced network and on the paper's
-  (``FIG10_PAPER_NET``); :func:`figure10_summary` reads the shape. ``srivastava_mlp`` runs.
+  (``FIG10_PAPER_NET``); :func:`figure10_summary` reads the shape;
+  :func:`figure10_length_configs` repeats the smallest sizes on the paper's network with
+  fewer and more updates. ``srivastava_mlp`` runs.
 * Figure 11, Monte-Carlo model averaging against weight scaling: the ``srivastava_mc``
   task loads a dropout network trained on all 50,000 images (this chapter's, or the
   chapter "Dropout on MNIST"'s Table 2 networks) and averages the softmax outputs of
   ``k`` sampled thinned networks, ``k = 1 ... max_k``; :func:`mc_gap` summarizes them.
 * Table 10, Bernoulli against Gaussian dropout of the same mean and variance, in the
-  papers' form and in the mean-1 form (``T10_ROWS``). ``mnist_mlp`` runs.
+  papers' form and in the mean-1 form (``T10_ROWS``), and the papers'-form pair again
+  with the chapter "Dropout on MNIST"'s 200-epoch Table 2 recipe
+  (:func:`table10_long_configs`). ``mnist_mlp`` runs.
 * Table 9, regularizers (L2, L2 + L1 towards the end, L2 + KL sparsity, max-norm,
   dropout + L2, dropout + max-norm), each row's coefficient chosen on validation among
   ``T9_GRID`` (``T9_CHOSEN``). ``srivastava_mlp`` runs.
@@ -56,11 +60,13 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_schedule", "figure4_seeds", "figure4_configs", "figure9_configs",
            "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
-           "figure10_configs", "figure10_panels", "figure10_summary", "FIG10_PAPER_NET",
+           "figure10_configs", "figure10_panels", "figure10_length_configs",
+           "FIG10_LENGTH_EPOCHS", "figure10_summary", "FIG10_PAPER_NET",
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
-           "table10_configs", "T10_ROWS", "table9_schedule", "table9_configs", "table9_config",
+           "table10_configs", "T10_ROWS", "table10_long_configs", "T10_LONG_ROWS",
+           "table9_schedule", "table9_configs", "table9_config",
            "table9_search_configs", "T9_GRID", "T9_BEFORE", "T9_CHOSEN", "AutoencoderConfig",
            "autoencoder_configs", "three_seeds",
            "kl_sparsity", "unit_activity", "dead_units", "load_trained_mlp", "L2", "L1",
@@ -469,26 +475,48 @@ def _figure10_setting(budget: str) -> dict:
                    val_size=None, epochs=PAPER_EPOCHS))
 
 
-def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bool = False
+def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bool = False,
+                     *, epochs: int | None = None, train_sizes: tuple[int, ...] | None = None
                      ) -> dict[str, list[SrivastavaMLPConfig]]:
     """Figure 10: for every training-set size, a network without and with dropout
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
     (``epochs * epoch_size / 100``). ``wide`` takes the paper's network
     (``FIG10_PAPER_NET``) instead of the budget's reduced one, with everything else
-    unchanged. Labels are ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
+    unchanged; ``epochs`` and ``train_sizes`` replace the budget's. Labels are
+    ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
     seeds = seeds or three_seeds(budget)
     s = _figure10_setting(budget)
     sizes = s["wide_sizes"] if wide else s["sizes"]
+    epochs = epochs or s["epochs"]
     out: dict[str, list[SrivastavaMLPConfig]] = {}
-    for n in s["train_sizes"]:
+    for n in train_sizes or s["train_sizes"]:
         for label, drop, constraint in (("no dropout", (0.0, 0.0), None),
                                         ("dropout", (INPUT_P, 0.5), max_norm_for(budget))):
             out[f"{label}, {n}"] = [SrivastavaMLPConfig(
                 f"srivastava2014-fig10-{label.replace(' ', '-')}-{n}", budget, seed=sd,
                 sizes=sizes, p_input=drop[0], p_hidden=drop[1], train_size=n,
                 val_size=s["val_size"], epoch_size=s["epoch_size"],
-                train=recipe(RECIPE, s["epochs"], constraint)) for sd in seeds]
+                train=recipe(RECIPE, epochs, constraint)) for sd in seeds]
     return out
+
+
+# Figure 10's training-length test: the two smallest sizes on the paper's network, trained
+# for these epochs instead of the panel's (at cpu a quarter of its 4,000 updates); none at
+# paper, whose panel already has the paper's length.
+FIG10_LENGTH_EPOCHS = {"smoke": (2,), "cpu": (2,), "paper": ()}
+
+
+def figure10_length_configs(budget: str) -> dict[str, list[SrivastavaMLPConfig]]:
+    """The runs of :func:`figure10_configs` (``wide=True``) at the two smallest
+    training-set sizes, once per entry of :data:`FIG10_LENGTH_EPOCHS`, keyed
+    ``"<epochs> epochs: dropout, 100"``. They test whether the paper's "no gain at 100 and
+    500 images" depends on how long the networks train (the learning rate still decays to
+    a tenth over each run)."""
+    small = _figure10_setting(budget)["train_sizes"][:2]
+    return {f"{epochs} epochs: {label}": runs
+            for epochs in by_budget(budget, **FIG10_LENGTH_EPOCHS)
+            for label, runs in figure10_configs(budget, wide=True, epochs=epochs,
+                                                train_sizes=small).items()}
 
 
 def figure10_panels(budget: str) -> dict[str, dict[str, list[SrivastavaMLPConfig]]]:
@@ -708,6 +736,28 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
                                 train_size=s["train_size"], val_size=s["val_size"],
                                 train=schedule) for sd in seeds]
             for label, kind in T10_ROWS.items()}
+
+
+# Table 10's rows in the papers' form, trained like Table 2 (see table10_long_configs)
+T10_LONG_ROWS = {label: kind for label, kind in T10_ROWS.items() if "mean-1" not in label}
+T10_LONG_SIZES = (784, 1024, 1024, 10)
+
+
+def table10_long_configs(budget: str, seeds: tuple[int, ...] | None = None
+                         ) -> dict[str, list[MNISTConfig]]:
+    """Table 10 (MNIST row) trained as long as Table 2: the papers'-form rows of
+    :func:`table10_configs` (Bernoulli, and Gaussian of the same mean and variance) on the
+    paper's 2 x 1024 network, each with the chapter "Dropout on MNIST"'s final Table 2
+    recipe (Appendix B.1: final momentum 0.95, max-norm c = 2) and its epochs (200 at
+    ``cpu``, the paper's 3,000 at ``paper``). Only the network and the noise differ from
+    Table 2's 3 x 1024 dropout + max-norm network."""
+    from .mnist_papers import final_recipe, table2_configs
+    seeds = seeds or three_seeds(budget)
+    table2 = table2_configs(budget, seeds, recipe=final_recipe(budget, "table2"))
+    base = table2["dropout, ReLU + max-norm"]
+    return {label: [dataclasses.replace(c, name=f"srivastava2014-t10-long-{kind}",
+                                        sizes=T10_LONG_SIZES, dropout=kind) for c in base]
+            for label, kind in T10_LONG_ROWS.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -947,7 +997,10 @@ def configs(budget: str) -> dict[str, list]:
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget)},
-              "Table 10": table10_configs(budget), "Table 9": table9_configs(budget),
+              "Figure 10 training length": figure10_length_configs(budget),
+              "Table 10": table10_configs(budget),
+              "Table 10, Table 2's training": table10_long_configs(budget),
+              "Table 9": table9_configs(budget),
               "Table 9 search": _search_only(table9_configs(budget),
                                              table9_search_configs(budget)),
               "Figures 7-8": autoencoder_configs(budget)}
