@@ -140,8 +140,9 @@ fig9_search = {label: {r: dt.run(c, device=env.device) for r, c in grid.items()}
 panels10 = {claim: {label: [dt.run(c, device=env.device) for c in runs]
                    for label, runs in panel.items()}
             for claim, panel in ch03b.figure10_panels(env.budget).items()}
-length10 = {label: [dt.run(c, device=env.device) for c in runs]
-            for label, runs in ch03b.figure10_length_configs(env.budget).items()}
+length_panels10 = {epochs: {label: [dt.run(c, device=env.device) for c in runs]
+                           for label, runs in panel.items()}
+                   for epochs, panel in ch03b.figure10_length_panels(env.budget).items()}
 fig11_configs = ch03b.figure11_configs(env.budget)
 fig11 = [dt.run(c, device=env.device) for c in fig11_configs]
 net11 = [dt.run(c.model, device=env.device) for c in fig11_configs]
@@ -163,7 +164,7 @@ all_runs = [*recipe_runs.values(), *(r for runs in fig4.values() for r in runs),
             *(r for runs in fig9.values() for r in runs),
             *(r for grid in fig9_search.values() for r in grid.values()),
             *(r for panel in panels10.values() for runs in panel.values() for r in runs),
-            *(r for runs in length10.values() for r in runs),
+            *(r for panel in length_panels10.values() for runs in panel.values() for r in runs),
             *net11, *fig11, *net11_t2, *fig11_t2,
             *(r for table in (table10, table10_long) for runs in table.values() for r in runs),
             *(r for runs in table9.values() for r in runs),
@@ -497,17 +498,13 @@ def network_name(panel: dict) -> str:
     return "-".join(map(str, next(iter(panel.values()))[0].config["sizes"]))
 
 
-def by_updates(length_runs: dict) -> dict[int, dict]:
-    """The training-length runs as one Figure 10 panel per number of updates."""
-    out: dict[int, dict] = {}
-    for label, runs in length_runs.items():
-        out.setdefault(runs[0].final["updates"], {})[label.split(" epochs: ")[1]] = runs
-    return out
+def panel_updates(panel: dict) -> int:
+    return next(iter(panel.values()))[0].final["updates"]
 
 
 def figure10_rows(panel: dict, sm: dict) -> list[tuple]:
     """Table 4's rows of one panel: (network, updates, size, errors...) per size."""
-    updates = next(iter(panel.values()))[0].final["updates"]
+    updates = panel_updates(panel)
     return [(network_name(panel), updates, n, pct_se(sm["errors"]["no dropout"][i]),
              pct_se(sm["errors"]["dropout"][i]), pct_se(sm["gains"][i]),
              pct_se(finals(panel[f"no dropout, {n}"], "train_error")),
@@ -516,15 +513,15 @@ def figure10_rows(panel: dict, sm: dict) -> list[tuple]:
 
 
 summary10 = {key: ch03b.figure10_summary(panel) for key, panel in panels10.items()}
-length_panels10 = by_updates(length10)
-length_summary10 = {u: ch03b.figure10_summary(panel) for u, panel in length_panels10.items()}
+length_summary10 = {panel_updates(panel): ch03b.figure10_summary(panel)
+                    for panel in length_panels10.values()}
 run10 = next(iter(next(iter(panels10.values())).values()))[0]
 paper_net10 = "-".join(map(str, ch03b.FIG10_PAPER_NET))
 n_seeds10 = min(len(runs) for panel in panels10.values() for runs in panel.values())
 print(f"{run10.final['updates']:,} weight updates per run "
       f"({run10.final['epochs']} epochs of {run10.config['epoch_size']:,} examples), "
       f"{n_seeds10} seeds per point; training-length test: "
-      f"{', '.join(f'{u:,}' for u in length_panels10)} updates")
+      f"{', '.join(f'{u:,}' for u in length_summary10)} updates")
 network_order = [network_name(panel) for panel in panels10.values()]
 rows10 = sorted([row for panel, sm in zip([*panels10.values(), *length_panels10.values()],
                                           [*summary10.values(), *length_summary10.values()])
@@ -576,13 +573,13 @@ for (claim_id, panel), sm in zip(panels10.items(), summary10.values()):
                f"{n_seeds10} seeds" + ("; the paper's network as we remember it, unchecked"
                                        if net == paper_net10 else ""))
 if length_summary10:                 # the training-length test (not at the paper budget)
-    wide = [sm for key, sm in summary10.items() if key.endswith("paper-net")][0]
+    wide = summary10["srivastava2014-fig10-sweet-spot-paper-net"]
     small = next(iter(length_summary10.values()))["sizes"]
+    net = network_name(next(iter(length_panels10.values())))
     for u, sm in sorted({**length_summary10, run10.final["updates"]: wide}.items()):
         gains = ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(sm["sizes"], sm["mean_gain"])
                           if n in small)
-        print(f"{network_name(next(iter(length_panels10.values())))}, {u:,} updates: "
-              f"gain of dropout (points) {gains}")
+        print(f"{net}, {u:,} updates: gain of dropout (points) {gains}")
 
 # %% [markdown]
 # **Paper vs ours (Figure 10).** With the reduced network the gain of dropout,
@@ -858,9 +855,9 @@ t10_claim("srivastava2014-t10-gaussian-vs-bernoulli-table2-recipe", table10_long
 #
 # *Two hundred epochs.* Training as long as Table 2 lowers the errors by 0.20 points
 # with Bernoulli dropout, to 1.20 ± 0.03 %, and by 0.28 with Gaussian dropout, to
-# 1.18 ± 0.02 % (paper: 1.08 and 0.95). Gaussian dropout is now ahead, as in the paper, on the test
-# set and on the validation set (by 0.06 points there). But on the test set it is
-# ahead by only 0.02 points, and the seed-paired difference, −0.02 ± 0.04, is half its
+# 1.18 ± 0.02 % (paper: 1.08 and 0.95). Gaussian dropout is now ahead, as in the
+# paper, on the test set and on the validation set (by 0.06 points there). But on the
+# test set it is ahead by only 0.02 points, and the seed-paired difference, −0.02 ± 0.04, is half its
 # standard error: one Gaussian seed is ahead of its Bernoulli seed, one is tied and one
 # is behind. So this row is **direction only**. Three seeds do not tell the two noises
 # apart at this length either, and the paper's gain of 0.13 points is not there. Our

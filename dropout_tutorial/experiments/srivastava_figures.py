@@ -61,7 +61,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_panels", "figure10_length_configs",
-           "FIG10_LENGTH_EPOCHS", "figure10_summary", "FIG10_PAPER_NET",
+           "figure10_length_panels", "FIG10_LENGTH_EPOCHS", "figure10_summary", "FIG10_PAPER_NET",
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "cumulative_mc_errors", "mc_gap",
@@ -506,17 +506,21 @@ def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bo
 FIG10_LENGTH_EPOCHS = {"smoke": (2,), "cpu": (2, 32), "paper": ()}
 
 
-def figure10_length_configs(budget: str) -> dict[str, list[SrivastavaMLPConfig]]:
-    """The runs of :func:`figure10_configs` (``wide=True``) at the two smallest
-    training-set sizes, once per entry of :data:`FIG10_LENGTH_EPOCHS`, keyed
-    ``"<epochs> epochs: dropout, 100"``. They test whether the paper's "no gain at 100 and
-    500 images" depends on how long the networks train (the learning rate still decays to
-    a tenth over each run)."""
+def figure10_length_panels(budget: str) -> dict[int, dict[str, list[SrivastavaMLPConfig]]]:
+    """``{epochs: panel}``: the runs of :func:`figure10_configs` (``wide=True``) at the two
+    smallest training-set sizes, once per entry of :data:`FIG10_LENGTH_EPOCHS`. They test
+    whether the paper's "no gain at 100 and 500 images" depends on how long the networks
+    train (the learning rate still decays to a tenth over each run)."""
     small = _figure10_setting(budget)["train_sizes"][:2]
+    return {epochs: figure10_configs(budget, wide=True, epochs=epochs, train_sizes=small)
+            for epochs in by_budget(budget, **FIG10_LENGTH_EPOCHS)}
+
+
+def figure10_length_configs(budget: str) -> dict[str, list[SrivastavaMLPConfig]]:
+    """:func:`figure10_length_panels` flattened, keyed ``"<epochs> epochs: dropout, 100"``."""
     return {f"{epochs} epochs: {label}": runs
-            for epochs in by_budget(budget, **FIG10_LENGTH_EPOCHS)
-            for label, runs in figure10_configs(budget, wide=True, epochs=epochs,
-                                                train_sizes=small).items()}
+            for epochs, panel in figure10_length_panels(budget).items()
+            for label, runs in panel.items()}
 
 
 def figure10_panels(budget: str) -> dict[str, dict[str, list[SrivastavaMLPConfig]]]:
@@ -707,6 +711,7 @@ def mc_gap(records: list) -> dict:
 # Table 10: Bernoulli against Gaussian dropout
 # ---------------------------------------------------------------------------------------------
 
+T10_NET = (784, 1024, 1024, 10)    # the paper's Table 10 network (2 layers of 1024 units)
 # Table 10's rows: label -> kind of dropout (see ``models.DROPOUT_KINDS``)
 T10_ROWS = {"Bernoulli": "standard", "Gaussian": "standard-gaussian",
             "Bernoulli, mean-1 form": "inverted", "Gaussian, mean-1 form": "gaussian"}
@@ -726,9 +731,8 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
     s = by_budget(budget,
                   smoke=dict(sizes=(784, 64, 64, 10), train_size=2_000, val_size=2_000,
                              epochs=1),
-                  cpu=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
-                           epochs=30),
-                  paper=dict(sizes=(784, 1024, 1024, 10), train_size=None, val_size=None,
+                  cpu=dict(sizes=T10_NET, train_size=None, val_size=None, epochs=30),
+                  paper=dict(sizes=T10_NET, train_size=None, val_size=None,
                              epochs=PAPER_EPOCHS))
     schedule = table9_schedule(s["epochs"], max_norm_for(budget))
     return {label: [MNISTConfig(f"srivastava2014-t10-{kind}", budget, seed=sd,
@@ -740,7 +744,6 @@ def table10_configs(budget: str, seeds: tuple[int, ...] | None = None
 
 # Table 10's rows in the papers' form, trained like Table 2 (see table10_long_configs)
 T10_LONG_ROWS = {label: kind for label, kind in T10_ROWS.items() if "mean-1" not in label}
-T10_LONG_SIZES = (784, 1024, 1024, 10)
 
 
 def table10_long_configs(budget: str, seeds: tuple[int, ...] | None = None
@@ -756,7 +759,7 @@ def table10_long_configs(budget: str, seeds: tuple[int, ...] | None = None
     table2 = table2_configs(budget, seeds, recipe=final_recipe(budget, "table2"))
     base = table2["dropout, ReLU + max-norm"]
     return {label: [dataclasses.replace(c, name=f"srivastava2014-t10-long-{kind}",
-                                        sizes=T10_LONG_SIZES, dropout=kind) for c in base]
+                                        sizes=T10_NET, dropout=kind) for c in base]
             for label, kind in T10_LONG_ROWS.items()}
 
 
