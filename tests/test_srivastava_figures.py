@@ -42,6 +42,66 @@ def test_figure4_pairs_differ_only_in_dropout():
     assert len(paper) == 12 and ch.n_updates(paper["4 x 2048, dropout"][0]) == 1_000_000
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_figure4_long_pairs_reuse_table2s_dropout_networks(budget):
+    """Figure 4 at Table 2's length: the dropout networks are Table 2's 3 x 1024 dropout +
+    max-norm runs and Table 10's long Bernoulli row (the same configs, so the same stored
+    records), and each partner without dropout differs only in having no dropout."""
+    from dropout_tutorial.experiments import mnist_papers
+    long = ch.figure4_long_configs(budget)
+    depths = ch.FIG4_LONG_DEPTHS[budget]
+    assert list(long) == [f"{d} x 1024, {kind}" for d in depths
+                          for kind in ("no dropout", "dropout")]
+    seeds = ch.three_seeds(budget)
+    table2 = mnist_papers.table2_configs(
+        budget, seeds, recipe=mnist_papers.final_recipe(budget, "table2"))
+    same_runs = {3: table2["dropout, ReLU + max-norm"],
+                 2: ch.table10_long_configs(budget)["Bernoulli"]}
+    for depth in depths:
+        plains, drops = long[f"{depth} x 1024, no dropout"], long[f"{depth} x 1024, dropout"]
+        assert drops == same_runs[depth]
+        assert [c.seed for c in plains] == [c.seed for c in drops] == list(seeds)
+        for plain, drop in zip(plains, drops):
+            assert drop.sizes == (784, *(1024,) * depth, 10)
+            assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
+            assert (plain.p_input, plain.p_hidden) == (0.0, 0.0)
+            assert plain.train.max_norm == 2.0 and plain.train.momentum == 0.95
+            assert plain.train.epochs == mnist_papers.epochs_for(budget)
+            assert replace(drop, name=plain.name, p_input=0.0, p_hidden=0.0) == plain
+    assert ch.figure4_long_configs("paper") == {}      # Figure 4 itself has the paper's length
+
+
+def _fig4_records(errors: dict[str, tuple[list[float], list[float]]]) -> dict[str, list]:
+    """Fake Figure 4 records: per architecture, test errors without and with dropout."""
+    from types import SimpleNamespace
+    return {f"{arch}, {kind}": [SimpleNamespace(final={"test_error": e}, config={"seed": sd})
+                                for sd, e in enumerate(pair[i])]
+            for arch, pair in errors.items() for i, kind in enumerate(("no dropout", "dropout"))}
+
+
+def test_figure4_summary_pairs_seeds_and_compares_every_network():
+    """Gains are paired by seed; 'reproduced' needs the worst dropout mean below the best
+    plain mean, 'direction only' a positive mean gain in every architecture."""
+    apart = _fig4_records({"2 x 1024": ([0.015, 0.017], [0.012, 0.012]),
+                           "3 x 1024": ([0.014, 0.016], [0.011, 0.013])})
+    s = ch.figure4_summary(apart)
+    assert s["pairs"]["2 x 1024"]["gain"] == pytest.approx([0.003, 0.005])
+    assert s["worst_dropout"] == pytest.approx(0.012)
+    assert s["best_plain"] == pytest.approx(0.015)
+    assert (s["pairs_hold"], s["status"]) == (2, "reproduced")
+    overlap = _fig4_records({"2 x 1024": ([0.015], [0.014]), "3 x 1024": ([0.017], [0.016])})
+    assert ch.figure4_summary(overlap)["status"] == "direction only"      # 1.6 > 1.5
+    reversed_pair = _fig4_records({"2 x 1024": ([0.015], [0.012]),
+                                   "3 x 1024": ([0.014], [0.0145])})
+    s = ch.figure4_summary(reversed_pair)
+    assert (s["pairs_hold"], s["status"]) == (1, "not reproduced")
+    unpaired = dict(apart, **{"3 x 1024, dropout": apart["3 x 1024, dropout"][:1]})
+    with pytest.raises(ValueError, match="same seeds"):
+        ch.figure4_summary(unpaired)
+    with pytest.raises(ValueError, match="no dropout networks"):
+        ch.figure4_summary({})
+
+
 def test_figure4_schedule_spreads_the_chosen_total_decay():
     for epochs in (40, 2_000):
         schedule = ch.figure4_schedule(epochs)
@@ -50,6 +110,28 @@ def test_figure4_schedule_spreads_the_chosen_total_decay():
 
 
 # --- Figure 9 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure9_length_runs_change_only_the_number_of_epochs(budget):
+    """The training-length test trains both panels' smallest-q networks longer, with the
+    same recipe (its rate still decaying to a tenth over the run), seeds and widths."""
+    panels = ch.figure9_length_panels(budget)
+    assert list(panels) == list(ch.FIG9_LENGTH_EPOCHS[budget])
+    smallest = min(ch.retain_values(budget))
+    base = ch.figure9_configs(budget)
+    for epochs, runs in panels.items():
+        assert list(runs) == [f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
+        for label, configs in runs.items():
+            assert len(configs) == len(base[label])
+            for c, b in zip(configs, base[label]):
+                assert c.train.epochs == epochs != b.train.epochs
+                assert c.train.lr == b.train.lr
+                assert c.train.lr_decay ** epochs == pytest.approx(0.1)
+                assert replace(c, train=b.train) == b
+    assert ch.figure9_length_panels("paper") == {}
+    default_epochs = base[next(iter(base))][0].train.epochs
+    assert ch.figure9_configs(budget, epochs=default_epochs) == base
+
 
 def test_figure9_recipe_search_varies_only_the_learning_rate():
     search = ch.figure9_recipe_search_configs("cpu")

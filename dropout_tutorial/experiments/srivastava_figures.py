@@ -57,7 +57,9 @@ from .mnist import MNISTConfig, load_mnist_splits
 
 __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "RECIPE_LRS",
            "recipe", "recipe_configs", "retain_values", "pn_width", "gaussian_sigma2",
-           "figure4_schedule", "figure4_seeds", "figure4_configs", "figure9_configs",
+           "figure4_schedule", "figure4_seeds", "figure4_configs", "FIG4_LONG_DEPTHS",
+           "figure4_long_configs", "figure4_summary", "figure9_configs", "FIG9_LENGTH_EPOCHS",
+           "figure9_length_panels",
            "FIG9_RECIPES", "FIG9_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_panels", "figure10_length_configs",
@@ -190,31 +192,51 @@ FIG9_CHOSEN: dict[str, str] = {label: "SGD lr 0.01" for label in (
 
 
 def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None,
-                    recipes: dict[str, str] | None = None) -> dict[str, list[MNISTConfig]]:
+                    recipes: dict[str, str] | None = None, *, epochs: int | None = None,
+                    retains: tuple[float, ...] | None = None) -> dict[str, list[MNISTConfig]]:
     """Figure 9: runs per retain probability, (a) ``n`` fixed and (b) ``pn`` fixed, 3 seeds
     except at ``smoke``.
 
     The retain probability of the hidden units is varied; the input keeps retain 0.8
     (``p_input = 0.2``) in every run. Labels are ``"(a) retain 0.5"`` etc. Each network
     trains with the recipe ``recipes[label]`` (default: ``FIG9_CHOSEN``, the validation
-    choice; ``RECIPE`` where a label is absent)."""
+    choice; ``RECIPE`` where a label is absent) for ``epochs`` (default: the budget's).
+    ``retains`` restricts the retain probabilities (default: :func:`retain_values`)."""
     seeds = seeds or three_seeds(budget)
     recipes = FIG9_CHOSEN if recipes is None else recipes
     s = _figure9_setting(budget)
+    epochs = epochs or s["epochs"]
     depth = len(s["pn"])
     out: dict[str, list[MNISTConfig]] = {}
-    for retain in retain_values(budget):
+    for retain in retains or retain_values(budget):
         p_hidden = round(1.0 - retain, 2)
         for panel, widths in (("a", (s["n"],) * depth),
                               ("b", tuple(pn_width(pn, retain) for pn in s["pn"]))):
             label = f"({panel}) retain {retain:.1f}"
-            schedule = recipe(recipes.get(label, RECIPE), s["epochs"], max_norm_for(budget))
+            schedule = recipe(recipes.get(label, RECIPE), epochs, max_norm_for(budget))
             out[label] = [
                 MNISTConfig(f"srivastava2014-fig9{panel}-retain{retain:.1f}", budget, seed=sd,
                             sizes=(784, *widths, 10), p_input=INPUT_P, p_hidden=p_hidden,
                             train_size=s["train_size"], val_size=s["val_size"],
                             train=schedule) for sd in seeds]
     return out
+
+
+# Figure 9's training-length test (see figure9_length_panels): epochs per run, each entry
+# a longer training of the smallest retain probability's networks (none at ``paper``,
+# which already trains as long as the paper)
+FIG9_LENGTH_EPOCHS = {"smoke": (2,), "cpu": (160,), "paper": ()}
+
+
+def figure9_length_panels(budget: str) -> dict[int, dict[str, list[MNISTConfig]]]:
+    """``{epochs: runs}``: the networks of both panels of Figure 9 at the smallest retain
+    probability (q = 0.1 at ``cpu``), trained for each of :data:`FIG9_LENGTH_EPOCHS`
+    epochs instead of the budget's, everything else as in :func:`figure9_configs` (the
+    learning rate still decays to a tenth over the run). It tests whether these networks'
+    underfitting explains the small gain of fixing qn at q = 0.1."""
+    smallest = (min(retain_values(budget)),)
+    return {epochs: figure9_configs(budget, epochs=epochs, retains=smallest)
+            for epochs in by_budget(budget, **FIG9_LENGTH_EPOCHS)}
 
 
 def figure9_recipe_search_configs(budget: str) -> dict[str, dict[str, MNISTConfig]]:
@@ -282,6 +304,76 @@ def figure4_configs(budget: str, seeds: tuple[int, ...] | None = None
                                 train_size=s["train_size"], val_size=s["val_size"],
                                 track_test=True, train=schedule, **drop) for sd in seeds]
     return out
+
+
+# Depths of Figure 4 trained as long as Table 2 (see figure4_long_configs): the 4 x 1024 pair
+# is left out at ``cpu`` (about an hour per run on one core); at ``paper`` Figure 4 itself
+# already has the paper's length.
+FIG4_LONG_DEPTHS = {"smoke": (2,), "cpu": (2, 3), "paper": ()}
+
+
+def figure4_long_configs(budget: str, seeds: tuple[int, ...] | None = None
+                         ) -> dict[str, list[MNISTConfig]]:
+    """Figure 4 trained as long as Table 2: the 1024-unit networks of
+    :data:`FIG4_LONG_DEPTHS`, with and without dropout, every one with the chapter
+    "Dropout on MNIST"'s final Table 2 recipe (Appendix B.1: final momentum 0.95, max-norm
+    c = 2, the papers' form of dropout) and its epochs (200 at ``cpu``). The dropout
+    networks are runs this book already has: Table 2's 3 x 1024 dropout + max-norm network
+    and Table 10's Bernoulli row trained like it (2 x 1024, :func:`table10_long_configs`).
+    A network without dropout differs from its dropout partner only in having no dropout
+    (max-norm kept: the hyperparameters are identical). Labels as in
+    :func:`figure4_configs`; seeds as in :func:`three_seeds`."""
+    from .mnist_papers import final_recipe, table2_configs
+    seeds = seeds or three_seeds(budget)
+    dropout = {3: table2_configs(budget, seeds, recipe=final_recipe(budget, "table2"))
+               ["dropout, ReLU + max-norm"],
+               2: table10_long_configs(budget, seeds)["Bernoulli"]}
+    out: dict[str, list[MNISTConfig]] = {}
+    for depth in by_budget(budget, **FIG4_LONG_DEPTHS):
+        out[f"{depth} x 1024, no dropout"] = [
+            dataclasses.replace(c, name=f"srivastava2014-fig4-long-{depth}x1024-none",
+                                p_input=0.0, p_hidden=0.0) for c in dropout[depth]]
+        out[f"{depth} x 1024, dropout"] = dropout[depth]
+    return out
+
+
+def figure4_summary(records: dict[str, list]) -> dict:
+    """Summary of Figure 4 (or :func:`figure4_long_configs`) from its run records, keyed as
+    :func:`figure4_configs` (``"3 x 1024, dropout"``), errors as fractions like the records:
+
+    ``pairs``: per architecture (``"3 x 1024"``) the per-seed test errors ``"no dropout"``
+    and ``"dropout"`` and the ``"gain"`` (no dropout minus dropout, paired by seed);
+    ``worst_dropout`` and ``best_plain``, the highest mean test error (over seeds) of a
+    dropout network and the lowest of a network without dropout; ``pairs_hold``, the
+    architectures whose mean gain is positive; and ``status``, the paper's claim read as:
+    every dropout network's mean below every plain one's ("reproduced"), else a positive
+    mean gain in every architecture ("direction only"), else "not reproduced".
+    """
+    pairs = {}
+    for label in records:
+        if not label.endswith(", dropout"):
+            continue
+        arch = label.removesuffix(", dropout")
+        plain, drop = records[f"{arch}, no dropout"], records[label]
+        if [r.config["seed"] for r in plain] != [r.config["seed"] for r in drop]:
+            raise ValueError(f"figure4_summary: both networks of {arch} need the same seeds")
+        errors = {kind: [r.final["test_error"] for r in runs]
+                  for kind, runs in (("no dropout", plain), ("dropout", drop))}
+        errors["gain"] = [a - b for a, b in zip(errors["no dropout"], errors["dropout"])]
+        pairs[arch] = errors
+    if not pairs:
+        raise ValueError("figure4_summary: no dropout networks among the records")
+
+    def mean(values):
+        return sum(values) / len(values)
+
+    worst_dropout = max(mean(p["dropout"]) for p in pairs.values())
+    best_plain = min(mean(p["no dropout"]) for p in pairs.values())
+    pairs_hold = sum(mean(p["gain"]) > 0 for p in pairs.values())
+    status = ("reproduced" if worst_dropout < best_plain else
+              "direction only" if pairs_hold == len(pairs) else "not reproduced")
+    return {"pairs": pairs, "worst_dropout": worst_dropout, "best_plain": best_plain,
+            "pairs_hold": pairs_hold, "status": status}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -989,9 +1081,18 @@ def autoencoder_configs(budget: str, seeds: tuple[int, ...] | None = None
 def configs(budget: str) -> dict[str, list]:
     """Every run of the chapter "Dropout on MNIST, part 2", keyed ``"<figure>: <label>"``.
     Figure 11's analysis trains its network through the runner when it is missing; the
-    network is listed before it."""
+    network is listed before it. Each run is listed once."""
+    # Figure 4's second training lists only its networks without dropout: its dropout
+    # networks are Table 10's (below) and the chapter "Dropout on MNIST"'s Table 2 runs
+    fig4_plain = {label: runs for label, runs in figure4_long_configs(budget).items()
+                  if label.endswith(", no dropout")}
     groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
+              "Figure 4, Table 2's training": fig4_plain,
               "Figure 9": figure9_configs(budget),
+              "Figure 9 training length": {f"{label}, {epochs} epochs": runs
+                                           for epochs, panel in
+                                           figure9_length_panels(budget).items()
+                                           for label, runs in panel.items()},
               "Figure 9 learning rates": _search_only(
                   figure9_configs(budget), figure9_recipe_search_configs(budget)),
               "Figure 10": {f"{claim}: {label}": runs
