@@ -198,6 +198,16 @@ def finals(runs, key: str = "test_error") -> list[float]:
     return [r.final[key] for r in runs]
 
 
+def first_runs(panel: dict) -> list:
+    """The runs (one per seed) of a panel's first label; a panel is ``{label: runs}``."""
+    return next(iter(panel.values()))
+
+
+def updates_of(panel: dict) -> int:
+    """Weight updates per network of a panel (the same for every network in it)."""
+    return first_runs(panel)[0].final["updates"]
+
+
 def claim(claim_id: str, where: str, metric: str, paper_value: str, our_value: str,
           status: str, seeds: int = 1, note: str = "") -> None:
     row = scoreboard.record_claim(scoreboard.Claim(
@@ -243,10 +253,6 @@ panels4 = {"Figure 4's schedule": fig4} | ({"Table 2's recipe": fig4_long} if fi
 summary4 = {training: ch03b.figure4_summary(panel) for training, panel in panels4.items()}
 
 
-def updates_of(panel) -> int:
-    return next(iter(panel.values()))[0].final["updates"]
-
-
 fig, axes = plotting.new_axes("weight updates", "test error (%)", ncols=len(panels4),
                               figsize=(5.5 * len(panels4), 4.0))
 axes = np.atleast_1d(axes)
@@ -273,9 +279,9 @@ plt.show()
 
 # %% tags=["hide-input"]
 for training, panel in panels4.items():
-    run4 = next(iter(panel.values()))[0]
+    run4 = first_runs(panel)[0]
     print(f"{training}: {run4.final['epochs']} epochs, {run4.final['updates']:,} weight "
-          f"updates per network, {len(next(iter(panel.values())))} seed(s)")
+          f"updates per network, {len(first_runs(panel))} seed(s)")
 Markdown(notebook.markdown_table(
     ("training", "architecture", "no dropout: test error (%)", "dropout: test error (%)",
      "gain of dropout (points)", "no dropout: validation (%)", "dropout: validation (%)"),
@@ -320,10 +326,13 @@ Markdown(notebook.markdown_table(
 # shorter training, was not trained this long.
 
 # %% tags=["hide-input"]
-CLAIMS4 = {"Figure 4's schedule": "srivastava2014-fig4-every-architecture",
-           "Table 2's recipe": "srivastava2014-fig4-every-architecture-table2-recipe"}
+# {training: (scoreboard row, what it covers)}
+CLAIMS4 = {"Figure 4's schedule": ("srivastava2014-fig4-every-architecture",
+                                   "1024-unit networks only"),
+           "Table 2's recipe": ("srivastava2014-fig4-every-architecture-table2-recipe",
+                                "2 x 1024 and 3 x 1024 only, Table 2's recipe (Appendix B.1)")}
 for training, panel in panels4.items():
-    sm, run4 = summary4[training], next(iter(panel.values()))[0]
+    sm, (claim_id, scope) = summary4[training], CLAIMS4[training]
     print(f"{training}: dropout lowers the mean error in {sm['pairs_hold']} of "
           f"{len(sm['pairs'])} architectures; worst dropout network {pct(sm['worst_dropout'])} "
           f"%, best network without dropout {pct(sm['best_plain'])} % (means over seeds)")
@@ -335,16 +344,14 @@ for training, panel in panels4.items():
               f"{pct(max(moves))} points; training error after the last epoch "
               f"{pct(min(finals(runs, 'train_error')))} to "
               f"{pct(max(finals(runs, 'train_error')))} %")
-    depths = "1024-unit networks only" if training == "Figure 4's schedule" else (
-        "2 x 1024 and 3 x 1024 only, Table 2's recipe (Appendix B.1)")
-    claim(CLAIMS4[training], "Figure 4",
+    claim(claim_id, "Figure 4",
           "final test error: every dropout network below every network without dropout",
           "every dropout curve ends below every no-dropout curve",
           f"worst with dropout {pct(sm['worst_dropout'])} % vs best without "
           f"{pct(sm['best_plain'])} %; {sm['pairs_hold']}/{len(sm['pairs'])} pairs (gains "
           + ", ".join(pct_se(p["gain"]) for p in sm["pairs"].values()) + " points)",
-          sm["status"], seeds=len(next(iter(panel.values()))),
-          note=f"{depths}, {run4.final['updates']:,} updates instead of about 10^6; means "
+          sm["status"], seeds=len(first_runs(panel)),
+          note=f"{scope}, {updates_of(panel):,} updates instead of about 10^6; means "
                "over seeds; 'direction only' when each pair's mean gain is positive but not "
                "every dropout network beats every plain one")
 
@@ -579,16 +586,12 @@ for panels in (fig9, *length9.values()):
 
 # %%
 def network_name(panel: dict) -> str:
-    return "-".join(map(str, next(iter(panel.values()))[0].config["sizes"]))
-
-
-def panel_updates(panel: dict) -> int:
-    return next(iter(panel.values()))[0].final["updates"]
+    return "-".join(map(str, first_runs(panel)[0].config["sizes"]))
 
 
 def figure10_rows(panel: dict, sm: dict) -> list[tuple]:
     """Table 4's rows of one panel: (network, updates, size, errors...) per size."""
-    updates = panel_updates(panel)
+    updates = updates_of(panel)
     return [(network_name(panel), updates, n, pct_se(sm["errors"]["no dropout"][i]),
              pct_se(sm["errors"]["dropout"][i]), pct_se(sm["gains"][i]),
              pct_se(finals(panel[f"no dropout, {n}"], "train_error")),
@@ -597,7 +600,7 @@ def figure10_rows(panel: dict, sm: dict) -> list[tuple]:
 
 
 summary10 = {key: ch03b.figure10_summary(panel) for key, panel in panels10.items()}
-length_summary10 = {panel_updates(panel): ch03b.figure10_summary(panel)
+length_summary10 = {updates_of(panel): ch03b.figure10_summary(panel)
                     for panel in length_panels10.values()}
 run10 = next(iter(next(iter(panels10.values())).values()))[0]
 paper_net10 = "-".join(map(str, ch03b.FIG10_PAPER_NET))

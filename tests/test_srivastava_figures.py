@@ -71,12 +71,17 @@ def test_figure4_long_pairs_reuse_table2s_dropout_networks(budget):
     assert ch.figure4_long_configs("paper") == {}      # Figure 4 itself has the paper's length
 
 
+def _fake_runs(test_errors: list[float]) -> list:
+    """Fake run records, one per seed (0, 1, ...), with only a final test error."""
+    from types import SimpleNamespace
+    return [SimpleNamespace(final={"test_error": e}, config={"seed": sd})
+            for sd, e in enumerate(test_errors)]
+
+
 def _fig4_records(errors: dict[str, tuple[list[float], list[float]]]) -> dict[str, list]:
     """Fake Figure 4 records: per architecture, test errors without and with dropout."""
-    from types import SimpleNamespace
-    return {f"{arch}, {kind}": [SimpleNamespace(final={"test_error": e}, config={"seed": sd})
-                                for sd, e in enumerate(pair[i])]
-            for arch, pair in errors.items() for i, kind in enumerate(("no dropout", "dropout"))}
+    return {f"{arch}, {kind}": _fake_runs(pair[i]) for arch, pair in errors.items()
+            for i, kind in enumerate(("no dropout", "dropout"))}
 
 
 def test_figure4_summary_pairs_seeds_and_compares_every_network():
@@ -376,12 +381,7 @@ def test_figure10_length_test_changes_only_the_number_of_updates():
 
 def _fig10_records(errors: dict[int, tuple[list[float], list[float]]]) -> dict[str, list]:
     """Fake Figure 10 records: per size, test errors (fractions) without and with dropout."""
-    from types import SimpleNamespace
-
-    def runs(values):
-        return [SimpleNamespace(final={"test_error": e}, config={"seed": sd})
-                for sd, e in enumerate(values)]
-    return {f"{kind}, {n}": runs(pair[i]) for n, pair in errors.items()
+    return {f"{kind}, {n}": _fake_runs(pair[i]) for n, pair in errors.items()
             for i, kind in enumerate(("no dropout", "dropout"))}
 
 
