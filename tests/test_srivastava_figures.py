@@ -279,6 +279,17 @@ def test_figure11_repeats_the_analysis_on_three_networks_differing_only_by_seed(
     assert len(ch.figure11_configs("smoke")) == 1
 
 
+@pytest.mark.parametrize("budget, max_k", [("smoke", 8), ("cpu", 1024), ("paper", 1024)])
+def test_figure11_many_samples_reuses_the_small_networks(budget, max_k):
+    """One long sequence of samples on the same networks (and the same mask seed)."""
+    many, base = ch.figure11_many_samples_configs(budget), ch.figure11_configs(budget)
+    assert [c.model for c in many] == [c.model for c in base]
+    for c, b in zip(many, base):
+        assert (c.max_k, c.repeats) == (max_k, 1) and c.max_k > b.max_k
+        assert replace(c, name=b.name, max_k=b.max_k, repeats=b.repeats) == b
+    assert ch.configs(budget)["Figure 11: MC averaging, many samples"] == many
+
+
 @pytest.mark.parametrize("budget", ["cpu", "paper"])
 def test_table10_trains_the_papers_2x1024_network_with_table9s_schedule(budget):
     for runs in ch.table10_configs(budget).values():
@@ -463,6 +474,66 @@ def test_table9_rows_combine_the_papers_regularizers():
             ch.table9_schedule(30, c.train.max_norm)         # one schedule for every row
     assert rows["L2 + L1 towards the end"].l1_from_epoch == 20
     assert len({dt.config_hash(c) for c in rows.values()}) == 6
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_l2(budget):
+    """Table 9 at Table 2's length: the max-norm rows are Figure 4's 2 x 1024 pair trained
+    like Table 2 (so the same stored records), and each L2 row differs from its max-norm
+    partner only in having the searched weight decay instead of the bound."""
+    long = ch.table9_long_configs(budget)
+    if budget == "paper":
+        assert long == {}                  # Table 9 itself has the paper's length there
+        return
+    assert list(long) == list(ch.T9_LONG_ROWS) == ["L2", "Max-norm", "Dropout + L2",
+                                                   "Dropout + max-norm"]
+    fig4 = ch.figure4_long_configs(budget)
+    assert long["Max-norm"] == fig4["2 x 1024, no dropout"]
+    assert long["Dropout + max-norm"] == fig4["2 x 1024, dropout"]
+    for row, partner in (("L2", "Max-norm"), ("Dropout + L2", "Dropout + max-norm")):
+        assert [c.seed for c in long[row]] == list(ch.three_seeds(budget))
+        for c, bounded in zip(long[row], long[partner]):
+            assert bounded.train.max_norm == 2.0 and bounded.train.weight_decay == 0.0
+            assert c.train.max_norm is None
+            assert c.train.weight_decay == ch.T9_CHOSEN[row] > 0
+            assert replace(c, name=bounded.name, train=bounded.train) == bounded
+    listed = ch.configs(budget)
+    assert listed["Table 9, Table 2's training: L2"] == long["L2"]
+    assert not any(k.startswith("Table 9, Table 2's training: Max") for k in listed)
+
+
+def _t9_records(errors: dict[str, list[float]]) -> dict[str, list]:
+    return {row: _fake_runs(e) for row, e in errors.items()}
+
+
+def test_table9_ranking_sorts_mean_errors_and_reads_the_claim():
+    """'reproduced' needs dropout + max-norm first and both dropout rows ahead of the
+    others; one of the two is 'direction only'."""
+    paper_like = _t9_records({"L2": [0.016, 0.0162], "Max-norm": [0.0135],
+                              "Dropout + L2": [0.0125, 0.0127],
+                              "Dropout + max-norm": [0.0105, 0.0103]})
+    s = ch.table9_ranking(paper_like)
+    assert s["ranking"] == ["Dropout + max-norm", "Dropout + L2", "Max-norm", "L2"]
+    assert s["errors"]["L2"] == pytest.approx(0.0161)
+    assert s["status"] == "reproduced"
+    swapped = _t9_records({"L2": [0.016], "Dropout + L2": [0.012],
+                           "Dropout + max-norm": [0.013]})
+    assert ch.table9_ranking(swapped)["status"] == "direction only"
+    split = _t9_records({"L2": [0.011], "Max-norm": [0.012], "Dropout + L2": [0.013],
+                         "Dropout + max-norm": [0.010]})
+    assert ch.table9_ranking(split)["status"] == "direction only"
+    last = _t9_records({"L2": [0.011], "Max-norm": [0.010], "Dropout + L2": [0.013],
+                        "Dropout + max-norm": [0.012]})
+    assert ch.table9_ranking(last)["status"] == "not reproduced"
+
+
+@pytest.mark.parametrize("errors, match", [
+    ({"L2": [0.01], "Dropout + L2": [0.01]}, "needs both dropout rows"),
+    ({"Dropout + L2": [0.01], "Dropout + max-norm": [0.01]}, "at least one other"),
+    ({"L2": [], "Dropout + L2": [0.01], "Dropout + max-norm": [0.01]}, "at least one run")])
+def test_table9_ranking_rejects_incomplete_tables(errors, match):
+    with pytest.raises(ValueError, match=match):
+        ch.table9_ranking(_t9_records(errors))
 
 
 def _searched(config) -> dict[str, float | None]:
