@@ -502,6 +502,22 @@ def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_l2(budget):
     assert not any(k.startswith("Table 9, Table 2's training: Max") for k in listed)
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_table9_long_bound_test_changes_only_the_bound(budget):
+    """The bound test is the long dropout + max-norm row with the 30-epoch search's c."""
+    test = ch.table9_long_bound_configs(budget)
+    if budget == "paper":
+        assert test == {}
+        return
+    (label, runs), = test.items()
+    assert label == "Dropout + max-norm, c = 8"
+    base = ch.table9_long_configs(budget)["Dropout + max-norm"]
+    for c, b in zip(runs, base, strict=True):
+        assert c.train.max_norm == ch.T9_CHOSEN["Dropout + max-norm"] == 8.0
+        assert replace(c, name=b.name, train=replace(c.train, max_norm=2.0)) == b
+    assert ch.configs(budget)[f"Table 9, Table 2's training: {label}"] == runs
+
+
 def _t9_records(errors: dict[str, list[float]]) -> dict[str, list]:
     return {row: _fake_runs(e) for row, e in errors.items()}
 
