@@ -284,7 +284,7 @@ def test_figure11_many_samples_reuses_the_small_networks(budget, max_k):
     """One long sequence of samples on the same networks (and the same mask seed)."""
     many, base = ch.figure11_many_samples_configs(budget), ch.figure11_configs(budget)
     assert [c.model for c in many] == [c.model for c in base]
-    for c, b in zip(many, base):
+    for c, b in zip(many, base, strict=True):
         assert (c.max_k, c.repeats) == (max_k, 1) and c.max_k > b.max_k
         assert replace(c, name=b.name, max_k=b.max_k, repeats=b.repeats) == b
     assert ch.configs(budget)["Figure 11: MC averaging, many samples"] == many
@@ -492,7 +492,7 @@ def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_l2(budget):
     assert long["Dropout + max-norm"] == fig4["2 x 1024, dropout"]
     for row, partner in (("L2", "Max-norm"), ("Dropout + L2", "Dropout + max-norm")):
         assert [c.seed for c in long[row]] == list(ch.three_seeds(budget))
-        for c, bounded in zip(long[row], long[partner]):
+        for c, bounded in zip(long[row], long[partner], strict=True):
             assert bounded.train.max_norm == 2.0 and bounded.train.weight_decay == 0.0
             assert c.train.max_norm is None
             assert c.train.weight_decay == ch.T9_CHOSEN[row] > 0
