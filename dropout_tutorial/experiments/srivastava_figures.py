@@ -340,6 +340,11 @@ def figure4_long_configs(budget: str, seeds: tuple[int, ...] | None = None
     return out
 
 
+def _mean(values: list[float]) -> float:
+    """The mean over seeds of a list of per-seed values."""
+    return sum(values) / len(values)
+
+
 def figure4_summary(records: dict[str, list]) -> dict:
     """Summary of Figure 4 (or :func:`figure4_long_configs`) from its run records, keyed as
     :func:`figure4_configs` (``"3 x 1024, dropout"``), errors as fractions like the records:
@@ -366,13 +371,9 @@ def figure4_summary(records: dict[str, list]) -> dict:
         pairs[arch] = errors
     if not pairs:
         raise ValueError("figure4_summary: no dropout networks among the records")
-
-    def mean(values):
-        return sum(values) / len(values)
-
-    worst_dropout = max(mean(p["dropout"]) for p in pairs.values())
-    best_plain = min(mean(p["no dropout"]) for p in pairs.values())
-    pairs_hold = sum(mean(p["gain"]) > 0 for p in pairs.values())
+    worst_dropout = max(_mean(p["dropout"]) for p in pairs.values())
+    best_plain = min(_mean(p["no dropout"]) for p in pairs.values())
+    pairs_hold = sum(_mean(p["gain"]) > 0 for p in pairs.values())
     status = ("reproduced" if worst_dropout < best_plain else
               "direction only" if pairs_hold == len(pairs) else "not reproduced")
     return {"pairs": pairs, "worst_dropout": worst_dropout, "best_plain": best_plain,
@@ -649,7 +650,7 @@ def figure10_summary(records: dict[str, list]) -> dict:
         raise ValueError("figure10_summary: both networks of a size need the same seeds")
     gains = [[a - b for a, b in zip(plain, drop)]
              for plain, drop in zip(errors["no dropout"], errors["dropout"])]
-    mean_gain = [sum(g) / len(g) for g in gains]
+    mean_gain = [_mean(g) for g in gains]
     small = [g for n, g in zip(sizes, mean_gain) if n <= 500]
     peak = max((g for n, g in zip(sizes, mean_gain) if 500 < n < sizes[-1]),
                default=float("-inf"))
@@ -979,7 +980,7 @@ def table9_ranking(records: dict[str, list]) -> dict:
                          f"got rows {list(records)}")
     if any(not runs for runs in records.values()):
         raise ValueError("table9_ranking: every row needs at least one run record")
-    errors = {row: sum(r.final["test_error"] for r in runs) / len(runs)
+    errors = {row: _mean([r.final["test_error"] for r in runs])
               for row, runs in records.items()}
     ranking = sorted(errors, key=errors.get)
     best_is_dmn = ranking[0] == "Dropout + max-norm"
