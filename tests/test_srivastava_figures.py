@@ -423,11 +423,42 @@ def test_figure10_summary_pairs_seeds_and_reads_the_sweet_spot():
 def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
     assert ch.figure10_configs("paper", wide=True) == ch.figure10_configs("paper")
     assert ch.figure10_configs("paper")["dropout, 100"][0].sizes == ch.FIG10_PAPER_NET
-    assert list(ch.figure10_panels("paper")) == ["srivastava2014-fig10-sweet-spot"]
+    assert list(ch.figure10_panels("paper")) == ["srivastava2014-fig10-sweet-spot",
+                                                 "srivastava2014-fig10-sweet-spot-same-bound"]
     cpu = ch.figure10_panels("cpu")
     assert cpu == {"srivastava2014-fig10-sweet-spot": ch.figure10_configs("cpu"),
                    "srivastava2014-fig10-sweet-spot-paper-net":
-                       ch.figure10_configs("cpu", wide=True)}
+                       ch.figure10_configs("cpu", wide=True),
+                   "srivastava2014-fig10-sweet-spot-same-bound":
+                       ch.figure10_configs("cpu", bound_without_dropout=True),
+                   "srivastava2014-fig10-sweet-spot-paper-net-same-bound":
+                       ch.figure10_configs("cpu", wide=True, bound_without_dropout=True)}
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+@pytest.mark.parametrize("wide", [False, True])
+def test_figure10_same_bound_panel_gives_only_the_plain_networks_the_bound(budget, wide):
+    """With ``bound_without_dropout`` the networks without dropout get the dropout networks'
+    max-norm bound and a name of their own; nothing else changes, and the dropout runs are
+    the very same configs (listed once by ``configs()``)."""
+    free = ch.figure10_configs(budget, wide=wide)
+    bounded = ch.figure10_configs(budget, wide=wide, bound_without_dropout=True)
+    assert list(bounded) == list(free)
+    listed = {c for runs in ch.configs(budget).values() for c in runs}
+    for label, runs in bounded.items():
+        if label.startswith("dropout"):
+            assert runs == free[label]
+            continue
+        n = label.rsplit(", ", 1)[1]
+        for c, f in zip(runs, free[label], strict=True):
+            assert f.train.max_norm is None and f.p_hidden == 0.0
+            assert c.train.max_norm == ch.max_norm_for(budget) == \
+                free[f"dropout, {n}"][0].train.max_norm
+            assert c.name == f"srivastava2014-fig10-no-dropout-bounded-{n}" != f.name
+            assert replace(c, name=f.name, train=replace(c.train, max_norm=None)) == f
+            assert c in listed
+    same_bound = [label for label in ch.configs(budget) if "-same-bound: " in label]
+    assert same_bound and all("-same-bound: no dropout, " in label for label in same_bound)
 
 
 # --- Table 9: regularizers -----------------------------------------------------------------
@@ -477,45 +508,65 @@ def test_table9_rows_combine_the_papers_regularizers():
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
-def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_l2(budget):
+def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_their_regularizer(budget):
     """Table 9 at Table 2's length: the max-norm rows are Figure 4's 2 x 1024 pair trained
-    like Table 2 (so the same stored records), and each L2 row differs from its max-norm
-    partner only in having the searched weight decay instead of the bound."""
+    like Table 2 (so the same stored records), and every other row differs from its
+    max-norm partner only in having its 30-epoch row's regularizer instead of the bound."""
     long = ch.table9_long_configs(budget)
     if budget == "paper":
         assert long == {}                  # Table 9 itself has the paper's length there
         return
-    assert list(long) == list(ch.T9_LONG_ROWS) == ["L2", "Max-norm", "Dropout + L2",
-                                                   "Dropout + max-norm"]
+    assert list(long) == list(ch.T9_LONG_ROWS) == list(ch.T9_GRID)
     fig4 = ch.figure4_long_configs(budget)
     assert long["Max-norm"] == fig4["2 x 1024, no dropout"]
     assert long["Dropout + max-norm"] == fig4["2 x 1024, dropout"]
-    for row, partner in (("L2", "Max-norm"), ("Dropout + L2", "Dropout + max-norm")):
+    regularizers = ("l1", "l1_from_epoch", "kl_weight", "kl_target")
+    for row in ch.T9_LONG_ROWS:
+        partner = "Dropout + max-norm" if row.startswith("Dropout") else "Max-norm"
+        if row == partner:
+            continue
         assert [c.seed for c in long[row]] == list(ch.three_seeds(budget))
         for c, bounded in zip(long[row], long[partner], strict=True):
+            short = ch.table9_config(budget, row, ch.T9_CHOSEN[row], seed=c.seed)
             assert bounded.train.max_norm == 2.0 and bounded.train.weight_decay == 0.0
             assert c.train.max_norm is None
-            assert c.train.weight_decay == ch.T9_CHOSEN[row] > 0
-            assert replace(c, name=bounded.name, train=bounded.train) == bounded
+            assert c.train.weight_decay == short.train.weight_decay > 0
+            assert replace(c.train, weight_decay=0.0, max_norm=2.0) == bounded.train
+            for field in ("sizes", "p_input", "p_hidden", "dropout", "train_size",
+                          "val_size", "seed", "budget"):
+                assert getattr(c, field) == getattr(bounded, field), field
+            if row in ("L2", "Dropout + L2"):        # same task: only name and train differ
+                assert replace(c, name=bounded.name, train=bounded.train) == bounded
+            else:
+                assert c.l1 == short.l1 and c.kl_weight == short.kl_weight
+                assert c.kl_target == short.kl_target and (c.l1 > 0) != (c.kl_weight > 0)
+    l1 = long["L2 + L1 towards the end"][0]
+    assert l1.l1_from_epoch == (2 * l1.train.epochs) // 3 > 0
+    assert len({dt.config_hash(c) for runs in long.values() for c in runs}) == 6 * len(
+        long["L2"])
     listed = ch.configs(budget)
-    assert listed["Table 9, Table 2's training: L2"] == long["L2"]
-    assert not any(k.startswith("Table 9, Table 2's training: Max") for k in listed)
+    for row in ("L2", "L2 + L1 towards the end", "L2 + KL-sparsity", "Dropout + L2"):
+        assert listed[f"Table 9, Table 2's training: {row}"] == long[row]
+    for row in ("Max-norm", "Dropout + max-norm"):       # listed as Figure 4's and Table 10's
+        assert f"Table 9, Table 2's training: {row}" not in listed
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
 def test_table9_long_bound_test_changes_only_the_bound(budget):
-    """The bound test is the long dropout + max-norm row with the 30-epoch search's c."""
+    """The bound test is each long max-norm row with its 30-epoch search's c."""
     test = ch.table9_long_bound_configs(budget)
     if budget == "paper":
         assert test == {}
         return
-    (label, runs), = test.items()
-    assert label == "Dropout + max-norm, c = 8"
-    base = ch.table9_long_configs(budget)["Dropout + max-norm"]
-    for c, b in zip(runs, base, strict=True):
-        assert c.train.max_norm == ch.T9_CHOSEN["Dropout + max-norm"] == 8.0
-        assert replace(c, name=b.name, train=replace(c.train, max_norm=2.0)) == b
-    assert ch.configs(budget)[f"Table 9, Table 2's training: {label}"] == runs
+    assert list(test) == ["Dropout + max-norm, c = 8", "Max-norm, c = 3.87"]
+    long = ch.table9_long_configs(budget)
+    for label, runs in test.items():
+        row = label.split(",")[0]
+        for c, b in zip(runs, long[row], strict=True):
+            assert c.train.max_norm == ch.T9_CHOSEN[row] != b.train.max_norm == 2.0
+            assert replace(c, name=b.name, train=replace(c.train, max_norm=2.0)) == b
+        assert ch.configs(budget)[f"Table 9, Table 2's training: {label}"] == runs
+    assert ch.T9_CHOSEN["Max-norm"] == pytest.approx(15 ** 0.5)
 
 
 def _t9_records(errors: dict[str, list[float]]) -> dict[str, list]:

@@ -14,9 +14,10 @@ paper's retain probability is ``1 - p`` and is called ``retain`` here.
 * Figure 10, effect of the training-set size: a fixed number of weight updates for every
   size (small sets are tiled to ``epoch_size`` examples so that an "epoch" is always the
   same number of updates), on the reduced network and on the paper's
-  (``FIG10_PAPER_NET``); :func:`figure10_summary` reads the shape;
-  :func:`figure10_length_configs` repeats the smallest sizes on the paper's network with
-  fewer and more updates. ``srivastava_mlp`` runs.
+  (``FIG10_PAPER_NET``), and both again with the dropout networks' max-norm bound on the
+  networks without dropout too (:func:`figure10_panels`); :func:`figure10_summary` reads
+  the shape; :func:`figure10_length_configs` repeats the smallest sizes on the paper's
+  network with fewer and more updates. ``srivastava_mlp`` runs.
 * Figure 11, Monte-Carlo model averaging against weight scaling: the ``srivastava_mc``
   task loads a dropout network trained on all 50,000 images (this chapter's, or the
   chapter "Dropout on MNIST"'s Table 2 networks) and averages the softmax outputs of
@@ -27,7 +28,9 @@ paper's retain probability is ``1 - p`` and is called ``retain`` here.
   (:func:`table10_long_configs`). ``mnist_mlp`` runs.
 * Table 9, regularizers (L2, L2 + L1 towards the end, L2 + KL sparsity, max-norm,
   dropout + L2, dropout + max-norm), each row's coefficient chosen on validation among
-  ``T9_GRID`` (``T9_CHOSEN``). ``srivastava_mlp`` runs.
+  ``T9_GRID`` (``T9_CHOSEN``). ``srivastava_mlp`` runs. All six again with the chapter
+  "Dropout on MNIST"'s 200-epoch Table 2 recipe (:func:`table9_long_configs`), and the
+  max-norm rows with their searched bounds (:func:`table9_long_bound_configs`).
 * Figures 7 and 8, a 784-256-784 ReLU autoencoder with and without dropout: features
   and activation sparsity. ``srivastava_autoencoder`` runs.
 
@@ -572,24 +575,30 @@ def _figure10_setting(budget: str) -> dict:
 
 
 def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bool = False,
-                     *, epochs: int | None = None, train_sizes: tuple[int, ...] | None = None
+                     *, epochs: int | None = None, train_sizes: tuple[int, ...] | None = None,
+                     bound_without_dropout: bool = False
                      ) -> dict[str, list[SrivastavaMLPConfig]]:
     """Figure 10: for every training-set size, a network without and with dropout
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
-    (``epochs * epoch_size / 100``). ``wide`` takes the paper's network
-    (``FIG10_PAPER_NET``) instead of the budget's reduced one, with everything else
-    unchanged; ``epochs`` and ``train_sizes`` replace the budget's. Labels are
-    ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
+    (``epochs * epoch_size / 100``). Only the dropout networks have the max-norm bound,
+    unless ``bound_without_dropout``: then the networks without dropout have the same
+    bound (and names ending ``-bounded-<size>``), so that the two differ only in dropout.
+    ``wide`` takes the paper's network (``FIG10_PAPER_NET``) instead of the budget's
+    reduced one, with everything else unchanged; ``epochs`` and ``train_sizes`` replace
+    the budget's. Labels are ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
     seeds = seeds or three_seeds(budget)
     s = _figure10_setting(budget)
     sizes = s["wide_sizes"] if wide else s["sizes"]
     epochs = epochs or s["epochs"]
+    bound = max_norm_for(budget)
+    plain = ("no dropout", "no-dropout-bounded" if bound_without_dropout else "no-dropout",
+             (0.0, 0.0), bound if bound_without_dropout else None)
     out: dict[str, list[SrivastavaMLPConfig]] = {}
     for n in train_sizes or s["train_sizes"]:
-        for label, drop, constraint in (("no dropout", (0.0, 0.0), None),
-                                        ("dropout", (INPUT_P, 0.5), max_norm_for(budget))):
+        for label, slug, drop, constraint in (plain,
+                                              ("dropout", "dropout", (INPUT_P, 0.5), bound)):
             out[f"{label}, {n}"] = [SrivastavaMLPConfig(
-                f"srivastava2014-fig10-{label.replace(' ', '-')}-{n}", budget, seed=sd,
+                f"srivastava2014-fig10-{slug}-{n}", budget, seed=sd,
                 sizes=sizes, p_input=drop[0], p_hidden=drop[1], train_size=n,
                 val_size=s["val_size"], epoch_size=s["epoch_size"],
                 train=recipe(RECIPE, epochs, constraint)) for sd in seeds]
@@ -621,12 +630,18 @@ def figure10_length_configs(budget: str) -> dict[str, list[SrivastavaMLPConfig]]
 
 def figure10_panels(budget: str) -> dict[str, dict[str, list[SrivastavaMLPConfig]]]:
     """Figure 10's panels keyed by their scoreboard claim: the budget's reduced network and
-    the paper's (``wide``); one panel where the two are the same network (``paper``)."""
-    panels = {"srivastava2014-fig10-sweet-spot": figure10_configs(budget)}
+    the paper's (``wide``), one panel where the two are the same network (``paper``);
+    then each of them again with the dropout networks' max-norm bound also on the
+    networks without dropout (claim ``<claim>-same-bound``; its dropout runs are those of
+    the panel it repeats)."""
     s = _figure10_setting(budget)
+    networks = {"srivastava2014-fig10-sweet-spot": False}
     if s["wide_sizes"] != s["sizes"]:
-        panels["srivastava2014-fig10-sweet-spot-paper-net"] = figure10_configs(budget,
-                                                                               wide=True)
+        networks["srivastava2014-fig10-sweet-spot-paper-net"] = True
+    panels = {claim: figure10_configs(budget, wide=wide) for claim, wide in networks.items()}
+    panels |= {f"{claim}-same-bound": figure10_configs(budget, wide=wide,
+                                                       bound_without_dropout=True)
+               for claim, wide in networks.items()}
     return panels
 
 
@@ -990,22 +1005,25 @@ def table9_ranking(records: dict[str, list]) -> dict:
     return {"errors": errors, "ranking": ranking, "status": status}
 
 
-# The rows of Table 9 trained as long as Table 2 (see table9_long_configs)
-T9_LONG_ROWS = ("L2", "Max-norm", "Dropout + L2", "Dropout + max-norm")
+# The rows of Table 9 trained as long as Table 2 (see table9_long_configs): all six
+T9_LONG_ROWS = tuple(T9_GRID)
 
 
 def table9_long_configs(budget: str, seeds: tuple[int, ...] | None = None
-                        ) -> dict[str, list[MNISTConfig]]:
-    """Four rows of Table 9 (:data:`T9_LONG_ROWS`) trained as long as Table 2: the 2 x 1024
+                        ) -> dict[str, list[MNISTConfig | SrivastavaMLPConfig]]:
+    """Table 9's six rows (:data:`T9_LONG_ROWS`) trained as long as Table 2: the 2 x 1024
     network with the chapter "Dropout on MNIST"'s final Table 2 recipe (Appendix B.1:
     final momentum 0.95, max-norm c = 2, the papers' form of dropout) and its epochs (200
-    at ``cpu``). The max-norm rows are runs this book already has: dropout + max-norm is
-    Table 10's Bernoulli row trained like Table 2 (:func:`table10_long_configs`) and
-    max-norm is its partner without dropout in Figure 4 (:func:`figure4_long_configs`).
-    The L2 rows differ from them only in having the L2 weight decay that the 30-epoch
-    search chose for that row (``T9_CHOSEN``) instead of the max-norm bound. The L1 and KL
-    rows are not trained this long. At ``paper`` there are none: Table 9 itself is trained
-    for the paper's 3,000 epochs there."""
+    at ``cpu``). Each row keeps the regularizer of its 30-epoch row (:func:`table9_config`
+    with ``T9_CHOSEN``); only the schedule changes.
+
+    The max-norm rows are runs this book already has: dropout + max-norm is Table 10's
+    Bernoulli row trained like Table 2 (:func:`table10_long_configs`) and max-norm is its
+    partner without dropout in Figure 4 (:func:`figure4_long_configs`). Every other row
+    differs from its max-norm partner (with dropout or without) only in its regularizer:
+    no bound, and the 30-epoch row's weight decay, L1 term (from two thirds of the epochs
+    on) or KL sparsity penalty. At ``paper`` there are none: Table 9 itself is trained for
+    the paper's 3,000 epochs there."""
     if not by_budget(budget, smoke=True, cpu=True, paper=False):
         return {}
     fig4 = figure4_long_configs(budget, seeds)
@@ -1017,28 +1035,45 @@ def table9_long_configs(budget: str, seeds: tuple[int, ...] | None = None
             out[row] = bounded[row]
             continue
         partner = bounded["Dropout + max-norm" if row.startswith("Dropout") else "Max-norm"]
-        slug = row.lower().replace(" + ", "-")
-        out[row] = [dataclasses.replace(
-            c, name=f"srivastava2014-t9-long-{slug}",
-            train=dataclasses.replace(c.train, max_norm=None, weight_decay=T9_CHOSEN[row]))
-            for c in partner]
+        out[row] = [_table9_long_row(row, c) for c in partner]
     return out
+
+
+def _table9_long_row(row: str, partner: MNISTConfig) -> MNISTConfig | SrivastavaMLPConfig:
+    """Row ``row`` of Table 9 as its max-norm partner ``partner`` with the row's 30-epoch
+    regularizer instead of the bound (an L2-only row stays an ``MNISTConfig``, which has
+    no L1 or KL term)."""
+    short = table9_config(partner.budget, row, T9_CHOSEN[row], seed=partner.seed)
+    train = dataclasses.replace(partner.train, max_norm=None,
+                                weight_decay=short.train.weight_decay)
+    name = short.name.replace("srivastava2014-t9-", "srivastava2014-t9-long-")
+    if not (short.l1 or short.kl_weight):
+        return dataclasses.replace(partner, name=name, train=train)
+    return dataclasses.replace(
+        short, name=name, sizes=partner.sizes, dropout=partner.dropout,
+        p_input=partner.p_input, p_hidden=partner.p_hidden,
+        train_size=partner.train_size, val_size=partner.val_size, train=train,
+        l1_from_epoch=(2 * train.epochs) // 3 if short.l1 else 0)
 
 
 def table9_long_bound_configs(budget: str, seeds: tuple[int, ...] | None = None
                               ) -> dict[str, list[MNISTConfig]]:
-    """Dropout + max-norm of :func:`table9_long_configs` with the bound that the 30-epoch
-    search chose for that row (``T9_CHOSEN``, c = 8) instead of Appendix B.1's c = 2,
-    everything else the same: a test of whether the bound explains that row's place."""
-    row = "Dropout + max-norm"
+    """The two max-norm rows of :func:`table9_long_configs` with the bound that the 30-epoch
+    search chose for each (``T9_CHOSEN``: c = 8 with dropout, c = sqrt(15) without) instead
+    of Appendix B.1's c = 2, everything else the same: a test of whether the bound explains
+    those rows' places. Labelled ``"<row>, c = <bound>"``."""
     long = table9_long_configs(budget, seeds)
-    if not long:
-        return {}
-    c = T9_CHOSEN[row]
-    return {f"{row}, c = {c:g}": [
-        dataclasses.replace(base, name=f"srivastava2014-t9-long-dropout-maxnorm-c{c:g}",
-                            train=dataclasses.replace(base.train, max_norm=c))
-        for base in long[row]]}
+    out = {}
+    for row in ("Dropout + max-norm", "Max-norm"):
+        if row not in long:
+            continue
+        c = T9_CHOSEN[row]
+        slug = "dropout-maxnorm" if row.startswith("Dropout") else "maxnorm"
+        out[f"{row}, c = {c:.3g}"] = [
+            dataclasses.replace(base, name=f"srivastava2014-t9-long-{slug}-c{c:.3g}",
+                                train=dataclasses.replace(base.train, max_norm=c))
+            for base in long[row]]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1176,10 +1211,10 @@ def configs(budget: str) -> dict[str, list]:
     # networks are Table 10's (below) and the chapter "Dropout on MNIST"'s Table 2 runs
     fig4_plain = {label: runs for label, runs in figure4_long_configs(budget).items()
                   if label.endswith(", no dropout")}
-    # Table 9's second training lists only its L2 rows: its max-norm rows are Figure 4's
-    # and Table 10's second trainings
-    t9_l2 = {row: runs for row, runs in table9_long_configs(budget).items()
-             if row.endswith("L2")}
+    # Table 9's second training lists only its rows without the bound: its max-norm rows
+    # are Figure 4's and Table 10's second trainings
+    t9_unbounded = {row: runs for row, runs in table9_long_configs(budget).items()
+                    if "max-norm" not in row.lower()}
     groups = {"Recipe": recipe_configs(budget), "Figure 4": figure4_configs(budget),
               "Figure 4, Table 2's training": fig4_plain,
               "Figure 9": figure9_configs(budget),
@@ -1191,7 +1226,9 @@ def configs(budget: str) -> dict[str, list]:
                   figure9_configs(budget), figure9_recipe_search_configs(budget)),
               "Figure 10": {f"{claim}: {label}": runs
                             for claim, panel in figure10_panels(budget).items()
-                            for label, runs in panel.items()},
+                            for label, runs in panel.items()
+                            if not (claim.endswith("-same-bound")
+                                    and label.startswith("dropout"))},
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget),
@@ -1202,7 +1239,7 @@ def configs(budget: str) -> dict[str, list]:
               "Table 9": table9_configs(budget),
               "Table 9 search": _search_only(table9_configs(budget),
                                              table9_search_configs(budget)),
-              "Table 9, Table 2's training": t9_l2 | table9_long_bound_configs(budget),
+              "Table 9, Table 2's training": t9_unbounded | table9_long_bound_configs(budget),
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
