@@ -520,7 +520,6 @@ def test_table9_long_rows_reuse_the_max_norm_networks_and_swap_in_their_regulari
     fig4 = ch.figure4_long_configs(budget)
     assert long["Max-norm"] == fig4["2 x 1024, no dropout"]
     assert long["Dropout + max-norm"] == fig4["2 x 1024, dropout"]
-    regularizers = ("l1", "l1_from_epoch", "kl_weight", "kl_target")
     for row in ch.T9_LONG_ROWS:
         partner = "Dropout + max-norm" if row.startswith("Dropout") else "Max-norm"
         if row == partner:
