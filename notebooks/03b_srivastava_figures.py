@@ -600,10 +600,15 @@ def network_name(panel: dict) -> str:
     return "-".join(map(str, first_runs(panel)[0].config["sizes"]))
 
 
+def plain_bound(panel: dict) -> float | None:
+    """The max-norm bound of a Figure 10 panel's networks without dropout (its first
+    runs), None when they are unconstrained."""
+    return first_runs(panel)[0].config["train"]["max_norm"]
+
+
 def panel_name(panel: dict) -> str:
-    """The network, and whether the networks without dropout have the max-norm bound too
-    (a panel's first runs are its networks without dropout)."""
-    bound = first_runs(panel)[0].config["train"]["max_norm"]
+    """The network, and whether the networks without dropout have the max-norm bound too."""
+    bound = plain_bound(panel)
     return network_name(panel) + ("" if bound is None else f", bound c = {bound:.3g} on both")
 
 
@@ -648,7 +653,7 @@ Markdown(notebook.markdown_table(
 # %% tags=["hide-input"]
 networks10 = {}        # network -> {curve label: (sizes, per-size test errors per seed)}
 for panel, sm in zip(panels10.values(), summary10.values()):
-    bound = first_runs(panel)[0].config["train"]["max_norm"]
+    bound = plain_bound(panel)
     curves = networks10.setdefault(network_name(panel), {})
     plain = "no dropout" if bound is None else f"no dropout, max-norm c = {bound:.3g}"
     curves[plain] = (sm["sizes"], sm["errors"]["no dropout"])

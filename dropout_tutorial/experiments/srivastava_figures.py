@@ -933,6 +933,12 @@ def _table9_setting(budget: str) -> dict:
                                 val_size=None, epochs=PAPER_EPOCHS))
 
 
+def l1_start_epoch(epochs: int) -> int:
+    """The (0-based) epoch from which Table 9's L1 term applies: the last third of training
+    ("towards the end")."""
+    return (2 * epochs) // 3
+
+
 def table9_config(budget: str, row: str, value: float, seed: int = 0) -> SrivastavaMLPConfig:
     """Row ``row`` of Table 9 with its searched coefficient (``T9_GRID[row]``) set to
     ``value``. Every row has :func:`table9_schedule` and the papers' form of dropout (so
@@ -951,7 +957,7 @@ def table9_config(budget: str, row: str, value: float, seed: int = 0) -> Srivast
     if "L2" in row:
         train = dataclasses.replace(
             train, weight_decay=value if field_name == "weight_decay" else L2)
-    extra = {"l1": dict(l1=value, l1_from_epoch=(2 * epochs) // 3),
+    extra = {"l1": dict(l1=value, l1_from_epoch=l1_start_epoch(epochs)),
              "kl_weight": dict(kl_weight=value, kl_target=KL_TARGET)}.get(field_name, {})
     if row.startswith("Dropout"):
         extra |= dict(p_input=INPUT_P, p_hidden=0.5, dropout="standard")
@@ -1053,7 +1059,7 @@ def _table9_long_row(row: str, partner: MNISTConfig) -> MNISTConfig | Srivastava
         short, name=name, sizes=partner.sizes, dropout=partner.dropout,
         p_input=partner.p_input, p_hidden=partner.p_hidden,
         train_size=partner.train_size, val_size=partner.val_size, train=train,
-        l1_from_epoch=(2 * train.epochs) // 3 if short.l1 else 0)
+        l1_from_epoch=l1_start_epoch(train.epochs) if short.l1 else 0)
 
 
 def table9_long_bound_configs(budget: str, seeds: tuple[int, ...] | None = None
