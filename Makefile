@@ -57,6 +57,10 @@ html: install
 
 bench: install
 	$(PY) benchmarks/bench_fit.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/bench_fit.py --threads 1 --epochs 2 \
+		--sizes 784,1024,1024,1024,10 --json results/benchmarks/fit_table2_1thread.json
+	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_fit.py --threads 2 --epochs 2 \
+		--sizes 784,1024,1024,1024,10 --json results/benchmarks/fit_table2_2threads.json
 
 clean:
 	rm -rf _build .pytest_cache

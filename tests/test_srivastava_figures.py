@@ -44,9 +44,10 @@ def test_figure4_pairs_differ_only_in_dropout():
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
 def test_figure4_long_pairs_reuse_table2s_dropout_networks(budget):
-    """Figure 4 at Table 2's length: the dropout networks are Table 2's 3 x 1024 dropout +
-    max-norm runs and Table 10's long Bernoulli row (the same configs, so the same stored
-    records), and each partner without dropout differs only in having no dropout."""
+    """Figure 4 at Table 2's length: the 2 and 3 x 1024 dropout networks are Table 10's
+    long Bernoulli row and Table 2's 3 x 1024 dropout + max-norm runs (the same configs,
+    so the same stored records), the 4 x 1024 one is Table 2's with a fourth hidden layer
+    (its own seeds), and each partner without dropout differs only in having no dropout."""
     from dropout_tutorial.experiments import mnist_papers
     long = ch.figure4_long_configs(budget)
     depths = ch.FIG4_LONG_DEPTHS[budget]
@@ -59,16 +60,43 @@ def test_figure4_long_pairs_reuse_table2s_dropout_networks(budget):
                  2: ch.table10_long_configs(budget)["Bernoulli"]}
     for depth in depths:
         plains, drops = long[f"{depth} x 1024, no dropout"], long[f"{depth} x 1024, dropout"]
-        assert drops == same_runs[depth]
-        assert [c.seed for c in plains] == [c.seed for c in drops] == list(seeds)
-        for plain, drop in zip(plains, drops):
+        if depth in same_runs:
+            assert drops == same_runs[depth]
+            assert [c.seed for c in drops] == list(seeds)
+        else:
+            deep_seeds = ch.FIG4_LONG_DEEP_SEEDS[budget]
+            assert [c.seed for c in drops] == list(deep_seeds)
+            name = f"srivastava2014-fig4-long-{depth}x1024-dropout"
+            assert drops == [replace(c, name=name, sizes=(784, *(1024,) * depth, 10))
+                             for c in same_runs[3] if c.seed in deep_seeds]
+        assert [c.seed for c in plains] == [c.seed for c in drops]
+        for plain, drop in zip(plains, drops, strict=True):
             assert drop.sizes == (784, *(1024,) * depth, 10)
             assert (drop.p_input, drop.p_hidden) == (0.2, 0.5)
             assert (plain.p_input, plain.p_hidden) == (0.0, 0.0)
             assert plain.train.max_norm == 2.0 and plain.train.momentum == 0.95
             assert plain.train.epochs == mnist_papers.epochs_for(budget)
             assert replace(drop, name=plain.name, p_input=0.0, p_hidden=0.0) == plain
+    assert 4 in ch.FIG4_LONG_DEPTHS["cpu"] and ch.FIG4_LONG_DEEP_SEEDS["cpu"]
     assert ch.figure4_long_configs("paper") == {}      # Figure 4 itself has the paper's length
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure4_long_runs_are_listed_once(budget):
+    """configs() lists Figure 4's long networks without dropout and its 4 x 1024 dropout
+    network under Figure 4; the other dropout networks belong to Table 2 and Table 10."""
+    from dropout_tutorial.experiments import mnist_papers
+    long = ch.figure4_long_configs(budget)
+    listed = ch.configs(budget)
+    own = {label: runs for label, runs in long.items()
+           if label.endswith(", no dropout") or label.startswith("4 x ")}
+    assert {label: listed[f"Figure 4, Table 2's training: {label}"] for label in own} == own
+    chapter3 = {c for runs in mnist_papers.configs(budget).values() for c in runs}
+    part2 = [c for label, runs in listed.items() for c in runs
+             if not label.startswith("Figure 4, Table 2's training: ")]
+    for label in set(long) - set(own):
+        for c in long[label]:
+            assert (c in chapter3) != (c in part2)     # stored once, by one chapter
 
 
 def _fake_runs(test_errors: list[float]) -> list:
@@ -136,6 +164,25 @@ def test_figure9_length_runs_change_only_the_number_of_epochs(budget):
     assert ch.figure9_length_panels("paper") == {}
     default_epochs = base[next(iter(base))][0].train.epochs
     assert ch.figure9_configs(budget, epochs=default_epochs) == base
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure9_full_data_runs_change_only_the_training_set(budget):
+    """The training-set test trains both panels' smallest-q networks on every training
+    image, under names of their own, and changes nothing else (recipe, seeds, widths,
+    epochs); every run is listed once by configs()."""
+    full = ch.figure9_full_data_configs(budget)
+    smallest = min(ch.retain_values(budget))
+    base = ch.figure9_configs(budget)
+    assert list(full) == [f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
+    for label, configs in full.items():
+        assert [c.seed for c in configs] == [c.seed for c in base[label]]
+        for c, b in zip(configs, base[label], strict=True):
+            assert c.train_size is None and b.train_size is not None
+            assert c.name == b.name.replace("-retain", "-full-retain") != b.name
+            assert replace(c, name=b.name, train_size=b.train_size) == b
+        assert ch.configs(budget)[f"Figure 9, all training images: {label}"] == configs
+    assert ch.figure9_full_data_configs("paper") == {}
 
 
 def test_figure9_recipe_search_varies_only_the_learning_rate():
