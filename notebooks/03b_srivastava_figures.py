@@ -254,8 +254,8 @@ def claim(claim_id: str, where: str, metric: str, paper_value: str, our_value: s
 #    momentum 0.95, max-norm $c = 2$). Two of the dropout networks are runs the book
 #    already has: Table 2's 3 × 1024 dropout + max-norm network and Table 10's
 #    Bernoulli row below (2 × 1024, trained the same way), three seeds each. The
-#    4 × 1024 dropout network is Table 2's with a fourth hidden layer; at about 75
-#    minutes per run on one core, it has one seed so far (seed 0). Each partner without
+#    4 × 1024 dropout network is Table 2's with a fourth hidden layer; at more than an
+#    hour per run on one core, it has one seed so far (seed 0). Each partner without
 #    dropout differs only in having no dropout; it keeps the max-norm bound. We decided
 #    before these runs that this training gets its own scoreboard row under the same
 #    rule as the first, and, before the four-layer pair had finished, that this pair
