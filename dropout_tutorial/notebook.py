@@ -5,6 +5,7 @@ so that strict nbval comparisons are meaningful (see the book's reproducibility 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from statistics import mean, stdev
 from typing import Iterable, Sequence
@@ -15,8 +16,10 @@ from .budgets import get_budget
 from .device import get_device
 from .plotting import use_book_style
 from .reproducibility import configure_threads, set_seed
+from .runner import project_root
 
-__all__ = ["Setup", "setup", "provenance_table", "mean_se", "markdown_table"]
+__all__ = ["Setup", "setup", "provenance_table", "mean_se", "markdown_table",
+           "load_benchmark"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,12 @@ def provenance_table(records) -> str:
                      prov["finished"][:10]))
     return markdown_table(("run", "budget", "seed", "device", "hardware", "threads",
                            "versions", "wall time", "commit", "date"), rows)
+
+
+def load_benchmark(name: str) -> dict | None:
+    """The stored result of a script in ``benchmarks/``: ``results/benchmarks/<name>.json``
+    of the project checkout, or None outside a checkout (for example on Colab after a pip
+    install) and when the benchmark was never run with ``--json``."""
+    root = project_root()
+    path = None if root is None else root / "results" / "benchmarks" / f"{name}.json"
+    return json.loads(path.read_text()) if path is not None and path.is_file() else None

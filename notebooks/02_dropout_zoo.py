@@ -56,7 +56,6 @@ device = os.environ.get("DROPOUT_DEVICE", "auto")  # "auto", "cpu", "cuda" or "m
 seed = 0
 
 # %%
-import json
 import math
 
 import matplotlib.pyplot as plt
@@ -66,7 +65,7 @@ import torch.nn.functional as F
 from IPython.display import Markdown
 from torch import nn
 
-from dropout_tutorial import notebook, plotting, runner
+from dropout_tutorial import notebook, plotting
 from dropout_tutorial import techniques as tq
 from dropout_tutorial.techniques.attention import (MultiHeadSelfAttention, adl,
                                                    attention_with_dropout)
@@ -921,11 +920,9 @@ print("with training=True it drops:", not torch.equal(F.alpha_dropout(z, 0.5, tr
 # `benchmarks/bench_recurrent_mc.py`, stored in `results/benchmarks/`:
 
 # %%
-root = runner.project_root()
 bench = {}
 for name in ("techniques", "recurrent_mc"):
-    path = None if root is None else root / "results" / "benchmarks" / f"{name}.json"
-    bench[name] = json.loads(path.read_text()) if path is not None and path.is_file() else None
+    bench[name] = notebook.load_benchmark(name)
     info = (bench[name] or {}).get("meta", {})
     where = info.get("cpu", info.get("machine"))
     when = info.get("measured", "on an unrecorded date")

@@ -50,8 +50,6 @@ device = os.environ.get("DROPOUT_DEVICE", "auto")  # "auto", "cpu", "cuda" or "m
 seed = 0
 
 # %%
-import json
-
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
@@ -60,7 +58,6 @@ from dropout_tutorial import notebook, plotting, scoreboard
 from dropout_tutorial.experiments import mnist_papers as ch03
 from dropout_tutorial.experiments.mnist_papers import Recipe
 from dropout_tutorial.experiments.srivastava_figures import gpu_hours
-from dropout_tutorial.runner import project_root
 from dropout_tutorial.training import epoch_schedule
 
 env = notebook.setup(budget, device, seed)
@@ -344,10 +341,8 @@ print(f"Scoreboard: {row.claim_id} -> {row.status}")
 # for this project, not a published number).
 
 # %% tags=["hide-input"]
-root = project_root()        # None outside a checkout (e.g. on Colab after a pip install)
-bench_paths = [root / "results" / "benchmarks" / f"fit_table2_{threads}.json"
-               for threads in ("1thread", "2threads")] if root else []
-benches = [json.loads(path.read_text()) for path in bench_paths if path.is_file()]
+benches = [b for b in (notebook.load_benchmark(f"fit_table2_{threads}")
+                       for threads in ("1thread", "2threads")) if b is not None]
 for b in benches:
     print(f"{b['meta']['threads']} thread(s): fit {b['fit_epoch_s']:.2f} s per epoch, bare "
           f"loop {b['bare_epoch_s']:.2f} s (fit / bare {b['ratio_fit_over_bare']:.2f}); "

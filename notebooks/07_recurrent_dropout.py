@@ -53,8 +53,6 @@ device = os.environ.get("DROPOUT_DEVICE", "auto")  # "auto", "cpu", "cuda" or "m
 seed = 0
 
 # %%
-import json
-
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown
@@ -62,7 +60,6 @@ from IPython.display import Markdown
 import dropout_tutorial as dt
 from dropout_tutorial import notebook, plotting, scoreboard
 from dropout_tutorial.experiments import recurrent as ch07
-from dropout_tutorial.runner import project_root
 from dropout_tutorial.techniques.recurrent import VariationalLSTM, embedding_dropout
 from dropout_tutorial.text_data import load_scale_data, sentiment_segments
 
@@ -587,10 +584,8 @@ for cell, sent in sentiment.items():
 # `benchmarks/bench_recurrent_mc.py`:
 
 # %% tags=["hide-input"]
-root = project_root()
-bench_path = root / "results" / "benchmarks" / "recurrent_mc.json" if root else None
-if bench_path is not None and bench_path.is_file():
-    bench = json.loads(bench_path.read_text())
+bench = notebook.load_benchmark("recurrent_mc")
+if bench is not None:
     lstm_rows = [r for r in bench["results"] if "LSTM" in r["benchmark"]]
     display(Markdown(notebook.markdown_table(
         ("model", "shape", "ours (ms)", "nn.LSTM (ms)", "ratio"),
@@ -613,9 +608,8 @@ else:
 # (`ch07.flush_denormal`). Measured with `benchmarks/bench_denormal_lstm.py`:
 
 # %% tags=["hide-input"]
-denormal_path = root / "results" / "benchmarks" / "recurrent_denormal.json" if root else None
-if denormal_path is not None and denormal_path.is_file():
-    den = json.loads(denormal_path.read_text())
+den = notebook.load_benchmark("recurrent_denormal")
+if den is not None:
     display(Markdown(notebook.markdown_table(
         ("model", "shape", "denormals kept (ms)", "flushed to zero (ms)", "speed-up"),
         [(r["benchmark"], r["shape"], f"{r['denormals_ms']:.0f}", f"{r['flushed_ms']:.0f}",

@@ -1238,11 +1238,10 @@ def configs(budget: str) -> dict[str, list]:
     """Every run of the chapter "Dropout on MNIST, part 2", keyed ``"<figure>: <label>"``.
     Figure 11's analysis trains its network through the runner when it is missing; the
     network is listed before it. Each run is listed once."""
-    # Figure 4's second training lists its networks without dropout and its 4 x 1024
-    # dropout network: the other dropout networks are Table 10's (below) and the chapter
-    # "Dropout on MNIST"'s Table 2 runs
+    # Figure 4's second training lists the runs named for it: its other dropout networks
+    # are Table 10's (below) and the chapter "Dropout on MNIST"'s Table 2 runs
     fig4_own = {label: runs for label, runs in figure4_long_configs(budget).items()
-                if label.endswith(", no dropout") or label.startswith("4 x ")}
+                if runs and runs[0].name.startswith("srivastava2014-fig4-long-")}
     # Table 9's second training lists only its rows without the bound: its max-norm rows
     # are Figure 4's and Table 10's second trainings
     t9_unbounded = {row: runs for row, runs in table9_long_configs(budget).items()
