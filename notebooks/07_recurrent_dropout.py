@@ -678,7 +678,7 @@ for cell, sent in sentiment.items():
     for label, rec in sent.items():
         print(f"sentiment {cell} {label:21s} test RMSE {rec.final['test_rmse']:.4f}  "
               f"train {rec.final['train_seconds'] / 60:5.1f} min")
-if bench_path is not None and bench_path.is_file():
+if bench is not None:
     print("VariationalLSTM / nn.LSTM time per batch: " + ", ".join(
         f"{r['benchmark'].split()[1]} {r['shape'].split(', ')[-1]}: {r['ratio']:.2f}x"
         for r in lstm_rows if r["benchmark"].startswith("VariationalLSTM")))
