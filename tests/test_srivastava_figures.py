@@ -483,6 +483,70 @@ def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_figure10_lr_search_varies_only_the_learning_rate(budget):
+    """Every learning rate of FIG10_LRS at the two smallest sizes; the runs differ only in
+    the initial rate, and at RECIPE's 0.03 they are runs the chapter already has (the
+    reduced network's panel, the paper's network's shorter training-length test)."""
+    search = ch.figure10_lr_search_panels(budget)
+    claims = ["srivastava2014-fig10-small-end-tuned-lr"]
+    if budget != "paper":
+        claims.append("srivastava2014-fig10-small-end-paper-net-tuned-lr")
+    assert list(search) == claims
+    small = ch._figure10_setting(budget)["train_sizes"][:2]
+    for claim, grid in search.items():
+        assert tuple(grid) == ch.FIG10_LRS[budget] and 0.03 in grid
+        for lr, panel in grid.items():
+            assert sorted({int(label.rsplit(", ", 1)[1]) for label in panel}) == list(small)
+            for label, runs in panel.items():
+                for c, ref in zip(runs, grid[0.03][label], strict=True):
+                    assert c.train.lr == lr
+                    assert replace(c, train=replace(c.train, lr=0.03)) == ref
+    reduced = ch.figure10_configs(budget, train_sizes=small)
+    assert search[claims[0]][0.03] == reduced
+    if budget != "paper":
+        short = min(ch.FIG10_LENGTH_EPOCHS[budget])
+        assert search[claims[1]][0.03] == ch.figure10_length_panels(budget)[short]
+
+
+def test_figure10_lr_search_runs_are_listed_once():
+    listed = [c for runs in ch.configs("cpu").values() for c in runs]
+    search = [c for grid in ch.figure10_lr_search_panels("cpu").values()
+              for panel in grid.values() for runs in panel.values() for c in runs]
+    assert len(search) == 2 * 6 * 4 * 3
+    assert all(listed.count(c) == 1 for c in search)
+
+
+def _fake_val_runs(val_errors: list[float], test_errors: list[float]) -> list:
+    from types import SimpleNamespace
+    return [SimpleNamespace(final={"val_error": v, "test_error": e}, config={"seed": sd})
+            for sd, (v, e) in enumerate(zip(val_errors, test_errors, strict=True))]
+
+
+def test_figure10_tuned_summary_chooses_each_network_on_validation():
+    """Each network and size takes the rate with the lowest mean validation error (ties:
+    the smaller rate); the gains pair seeds at the chosen rates; 'reproduced' needs every
+    mean gain at most one standard error above zero."""
+    search = {
+        0.01: {"no dropout, 100": _fake_val_runs([0.30, 0.30], [0.31, 0.33]),
+               "dropout, 100": _fake_val_runs([0.25, 0.375], [0.40, 0.40])},
+        0.03: {"no dropout, 100": _fake_val_runs([0.35, 0.35], [0.36, 0.36]),
+               "dropout, 100": _fake_val_runs([0.375, 0.25], [0.30, 0.34])}}
+    s = ch.figure10_tuned_summary(search)
+    assert s["chosen"] == {"no dropout, 100": 0.01, "dropout, 100": 0.01}   # tie -> 0.01
+    assert s["panel"]["dropout, 100"] is search[0.01]["dropout, 100"]
+    assert s["gains"][0] == pytest.approx([-0.09, -0.07])
+    assert s["mean_gain"] == pytest.approx([-0.08]) and s["se_gain"] == pytest.approx([0.01])
+    assert s["status"] == "reproduced"
+    search[0.03]["dropout, 100"] = _fake_val_runs([0.20, 0.20], [0.25, 0.26])
+    s = ch.figure10_tuned_summary(search)
+    assert s["chosen"]["dropout, 100"] == 0.03
+    assert s["mean_gain"] == pytest.approx([0.065]) and s["se_gain"] == pytest.approx([0.005])
+    assert s["status"] == "not reproduced"
+    with pytest.raises(ValueError, match="no learning rates"):
+        ch.figure10_tuned_summary({})
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
 @pytest.mark.parametrize("wide", [False, True])
 def test_figure10_same_bound_panel_gives_only_the_plain_networks_the_bound(budget, wide):
     """With ``bound_without_dropout`` the networks without dropout get the dropout networks'

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_panels", "figure10_length_configs",
            "figure10_length_panels", "FIG10_LENGTH_EPOCHS", "figure10_summary", "FIG10_PAPER_NET",
+           "FIG10_LRS", "figure10_lr_search_panels", "figure10_tuned_summary",
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "figure11_many_samples_configs",
@@ -601,7 +603,7 @@ def _figure10_setting(budget: str) -> dict:
 
 def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bool = False,
                      *, epochs: int | None = None, train_sizes: tuple[int, ...] | None = None,
-                     bound_without_dropout: bool = False
+                     bound_without_dropout: bool = False, lr: float | None = None
                      ) -> dict[str, list[SrivastavaMLPConfig]]:
     """Figure 10: for every training-set size, a network without and with dropout
     (retain 0.8 input, 0.5 hidden), trained for the same number of weight updates
@@ -610,7 +612,9 @@ def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bo
     bound (and names ending ``-bounded-<size>``), so that the two differ only in dropout.
     ``wide`` takes the paper's network (``FIG10_PAPER_NET``) instead of the budget's
     reduced one, with everything else unchanged; ``epochs`` and ``train_sizes`` replace
-    the budget's. Labels are ``"dropout, 500"`` etc.; 3 seeds except at ``smoke``."""
+    the budget's, ``lr`` the recipe's initial learning rate (:func:`sgd_schedule`; at
+    ``RECIPE``'s 0.03 the configs are the recipe's). Labels are ``"dropout, 500"`` etc.;
+    3 seeds except at ``smoke``."""
     seeds = seeds or three_seeds(budget)
     s = _figure10_setting(budget)
     sizes = s["wide_sizes"] if wide else s["sizes"]
@@ -626,7 +630,8 @@ def figure10_configs(budget: str, seeds: tuple[int, ...] | None = None, wide: bo
                 f"srivastava2014-fig10-{slug}-{n}", budget, seed=sd,
                 sizes=sizes, p_input=drop[0], p_hidden=drop[1], train_size=n,
                 val_size=s["val_size"], epoch_size=s["epoch_size"],
-                train=recipe(RECIPE, epochs, constraint)) for sd in seeds]
+                train=recipe(RECIPE, epochs, constraint) if lr is None
+                else sgd_schedule(epochs, lr, max_norm=constraint)) for sd in seeds]
     return out
 
 
@@ -651,6 +656,65 @@ def figure10_length_configs(budget: str) -> dict[str, list[SrivastavaMLPConfig]]
     return {f"{epochs} epochs: {label}": runs
             for epochs, panel in figure10_length_panels(budget).items()
             for label, runs in panel.items()}
+
+
+# Figure 10's learning-rate test: at the two smallest sizes, every network with and without
+# dropout at each of these initial learning rates (3 seeds), the rate then chosen per
+# network and size on validation. The paper's network trains for the training-length
+# test's shorter run at cpu (a quarter of the panel's updates; its gains there match the
+# panel's); the reduced network for the panel's length. The grid began at 0.003 and was
+# extended to 0.001 when the reduced network without dropout chose 0.003 at 100 images.
+FIG10_LRS = {"smoke": (0.01, 0.03), "cpu": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
+             "paper": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)}
+
+
+def figure10_lr_search_panels(budget: str
+                              ) -> dict[str, dict[float, dict[str, list[SrivastavaMLPConfig]]]]:
+    """``{claim: {lr: panel}}``: :func:`figure10_configs` at the two smallest training-set
+    sizes for every learning rate of :data:`FIG10_LRS`, for the reduced network (claim
+    ``srivastava2014-fig10-small-end-tuned-lr``) and the paper's (``...-paper-net-tuned-lr``,
+    absent where the two are the same network). It tests whether our gain of dropout at 100
+    and 500 images, where the paper saw none, comes from a learning rate that suits one of
+    the two networks better than the other; :func:`figure10_tuned_summary` reads it."""
+    s = _figure10_setting(budget)
+    small = s["train_sizes"][:2]
+    networks = {"srivastava2014-fig10-small-end-tuned-lr": (False, None)}
+    if s["wide_sizes"] != s["sizes"]:
+        short = by_budget(budget, **FIG10_LENGTH_EPOCHS)
+        networks["srivastava2014-fig10-small-end-paper-net-tuned-lr"] = (
+            True, min(short) if short else None)
+    return {claim: {lr: figure10_configs(budget, wide=wide, epochs=epochs,
+                                         train_sizes=small, lr=lr)
+                    for lr in by_budget(budget, **FIG10_LRS)}
+            for claim, (wide, epochs) in networks.items()}
+
+
+def figure10_tuned_summary(search: dict[float, dict[str, list]]) -> dict:
+    """Summary of one network's learning-rate test from its run records, ``{lr: {label:
+    records}}`` keyed as :func:`figure10_lr_search_panels`, errors as fractions:
+
+    ``chosen[label]``, the learning rate with the lowest validation error averaged over
+    the seeds (ties: the smaller rate); ``panel``, the chosen records per label (the
+    layout :func:`figure10_summary` reads); ``sizes``; per size the gains ``gains`` (no
+    dropout minus dropout, paired by seed, each network at its own chosen rate),
+    ``mean_gain`` and ``se_gain``; and ``status``: "reproduced" (the paper's "no
+    improvement at 100 and 500 images") if at every size the mean gain is at most one
+    standard error above zero, otherwise "not reproduced"."""
+    if not search:
+        raise ValueError("figure10_tuned_summary: no learning rates to choose from")
+    lrs = sorted(search)
+    labels = list(search[lrs[0]])
+    chosen = {label: min(lrs, key=lambda lr: (_mean([r.final["val_error"]
+                                                    for r in search[lr][label]]), lr))
+              for label in labels}
+    panel = {label: search[chosen[label]][label] for label in labels}
+    sm = figure10_summary(panel)
+    se_gain = [statistics.stdev(g) / len(g) ** 0.5 if len(g) > 1 else 0.0
+               for g in sm["gains"]]
+    status = ("reproduced" if all(m <= se for m, se in zip(sm["mean_gain"], se_gain))
+              else "not reproduced")
+    return {"chosen": chosen, "panel": panel, "sizes": sm["sizes"], "gains": sm["gains"],
+            "mean_gain": sm["mean_gain"], "se_gain": se_gain, "status": status}
 
 
 def figure10_panels(budget: str) -> dict[str, dict[str, list[SrivastavaMLPConfig]]]:
@@ -1266,6 +1330,7 @@ def configs(budget: str) -> dict[str, list]:
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget),
                             "MC averaging, many samples": figure11_many_samples_configs(budget)},
               "Figure 10 training length": figure10_length_configs(budget),
+              "Figure 10 learning rates": _figure10_lr_search_only(budget),
               "Table 10": table10_configs(budget),
               "Table 10, Table 2's training": table10_long_configs(budget),
               "Table 9": table9_configs(budget),
@@ -1275,6 +1340,18 @@ def configs(budget: str) -> dict[str, list]:
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
+
+
+def _figure10_lr_search_only(budget: str) -> dict[str, list]:
+    """The runs of Figure 10's learning-rate test that no panel or training-length test
+    lists already (those at ``RECIPE``'s rate), keyed ``"<claim>, lr <lr>: <label>"``."""
+    listed = {c for panel in [*figure10_panels(budget).values(),
+                              *figure10_length_panels(budget).values()]
+              for runs in panel.values() for c in runs}
+    out = {f"{claim}, lr {lr:g}: {label}": [c for c in runs if c not in listed]
+           for claim, grid in figure10_lr_search_panels(budget).items()
+           for lr, panel in grid.items() for label, runs in panel.items()}
+    return {key: runs for key, runs in out.items() if runs}
 
 
 def _search_only(final: dict[str, list], search: dict[str, dict]) -> dict[str, list]:
