@@ -484,24 +484,24 @@ def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
 def test_figure10_lr_search_varies_only_the_learning_rate(budget):
-    """Every learning rate of FIG10_LRS at the two smallest sizes; the runs differ only in
-    the initial rate, and at RECIPE's 0.03 they are runs the chapter already has (the
-    reduced network's panel, the paper's network's shorter training-length test)."""
+    """Every learning rate of FIG10_LRS; the runs differ only in the initial rate, and at
+    RECIPE's 0.03 they are runs the chapter already has (the reduced network's panel, at
+    paper its two smallest sizes; the paper's network's shorter training-length test)."""
     search = ch.figure10_lr_search_panels(budget)
     claims = ["srivastava2014-fig10-small-end-tuned-lr"]
     if budget != "paper":
         claims.append("srivastava2014-fig10-small-end-paper-net-tuned-lr")
     assert list(search) == claims
-    small = ch._figure10_setting(budget)["train_sizes"][:2]
     for claim, grid in search.items():
         assert tuple(grid) == ch.FIG10_LRS[budget] and 0.03 in grid
         for lr, panel in grid.items():
-            assert sorted({int(label.rsplit(", ", 1)[1]) for label in panel}) == list(small)
+            assert list(panel) == list(grid[0.03])
             for label, runs in panel.items():
                 for c, ref in zip(runs, grid[0.03][label], strict=True):
                     assert c.train.lr == lr
                     assert replace(c, train=replace(c.train, lr=0.03)) == ref
-    reduced = ch.figure10_configs(budget, train_sizes=small)
+    small = ch._figure10_setting(budget)["train_sizes"][:2]
+    reduced = ch.figure10_configs(budget, train_sizes=small if budget == "paper" else None)
     assert search[claims[0]][0.03] == reduced
     if budget != "paper":
         short = min(ch.FIG10_LENGTH_EPOCHS[budget])
@@ -512,7 +512,7 @@ def test_figure10_lr_search_runs_are_listed_once():
     listed = [c for runs in ch.configs("cpu").values() for c in runs]
     search = [c for grid in ch.figure10_lr_search_panels("cpu").values()
               for panel in grid.values() for runs in panel.values() for c in runs]
-    assert len(search) == 2 * 6 * 4 * 3
+    assert len(search) == 6 * (12 + 4) * 3        # rates x (6 + 2 sizes, two networks) x seeds
     assert all(listed.count(c) == 1 for c in search)
 
 
@@ -542,6 +542,15 @@ def test_figure10_tuned_summary_chooses_each_network_on_validation():
     assert s["chosen"]["dropout, 100"] == 0.03
     assert s["mean_gain"] == pytest.approx([0.065]) and s["se_gain"] == pytest.approx([0.005])
     assert s["status"] == "not reproduced"
+    assert s["shape"] is None                       # no size above 500
+    for lr, panel in search.items():                # a size above 500 gains: small end only
+        panel["no dropout, 1000"] = _fake_val_runs([0.1, 0.1], [0.10, 0.10])
+        panel["dropout, 1000"] = _fake_val_runs([0.1, 0.1], [0.05, 0.06])
+    s = ch.figure10_tuned_summary(search)
+    assert s["sizes"] == [100, 1000] and s["status"] == "not reproduced"
+    search[0.03]["dropout, 100"] = _fake_val_runs([0.375, 0.25], [0.30, 0.34])
+    s = ch.figure10_tuned_summary(search)
+    assert s["status"] == "reproduced" and s["mean_gain"][1] == pytest.approx(0.045)
     with pytest.raises(ValueError, match="no learning rates"):
         ch.figure10_tuned_summary({})
 
