@@ -863,8 +863,8 @@ Markdown(notebook.markdown_table(
 # %% [markdown]
 # *Table E. Validation error (%, mean over three seeds) of every network with and
 # without dropout at each initial learning rate and training-set size; the chosen rate
-# in bold, and the test error of the chosen runs (mean ± standard error). At 0.3 most
-# runs diverged and ended near chance (about 90 %).*
+# in bold, and the test error of the chosen runs (mean ± standard error). At 0.3
+# training is unstable: many runs diverge and end near chance (about 90 %).*
 
 # %% tags=["hide-input"]
 def gains_text(sm: dict, up_to: float = float("inf")) -> str:
@@ -898,7 +898,8 @@ if tuned_curve["shape"] is not None:              # the reduced network at every
     claim("srivastava2014-fig10-sweet-spot-tuned-lr", "Figure 10",
           f"gain of dropout (points) vs training-set size, {reduced10}, each network at "
           f"the learning rate chosen on validation", "none at 100 and 500; largest at "
-          f"intermediate sizes; smaller at 50k", curve_gains, tuned_curve["shape"], seeds=n_seeds10,
+          f"intermediate sizes; smaller at 50k", curve_gains, tuned_curve["shape"],
+          seeds=n_seeds10,
           note=f"{run10.final['updates']:,} updates per size; rates chosen per network and "
                f"size among {', '.join(f'{r:g}' for r in ch03b.FIG10_LRS[env.budget])}")
 
