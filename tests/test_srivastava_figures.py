@@ -548,9 +548,17 @@ def test_figure10_tuned_summary_chooses_each_network_on_validation():
         panel["dropout, 1000"] = _fake_val_runs([0.1, 0.1], [0.05, 0.06])
     s = ch.figure10_tuned_summary(search)
     assert s["sizes"] == [100, 1000] and s["status"] == "not reproduced"
+    assert s["shape"] == "not reproduced"           # no size between 500 and the largest
     search[0.03]["dropout, 100"] = _fake_val_runs([0.375, 0.25], [0.30, 0.34])
     s = ch.figure10_tuned_summary(search)
     assert s["status"] == "reproduced" and s["mean_gain"][1] == pytest.approx(0.045)
+    search[0.01]["dropout, 100"] = _fake_val_runs([0.25, 0.375], [0.32, 0.29])
+    s = ch.figure10_tuned_summary(search)           # gains -0.01 and 0.04: within one s.e.
+    assert s["mean_gain"][0] == pytest.approx(0.015) and s["se_gain"][0] == pytest.approx(0.025)
+    assert s["status"] == "reproduced"
+    search[0.01]["dropout, 100"] = _fake_val_runs([0.25, 0.375], [0.29, 0.31])
+    s = ch.figure10_tuned_summary(search)           # gains 0.02 and 0.02: above zero
+    assert s["mean_gain"][0] == pytest.approx(0.02) and s["status"] == "not reproduced"
     with pytest.raises(ValueError, match="no learning rates"):
         ch.figure10_tuned_summary({})
 
