@@ -917,7 +917,7 @@ for color, (claim_id, sm) in enumerate(tuned10.items()):     # one colour per ne
                     label=f"{net}, {updates_of(grid[min(grid)]):,} updates, {how}")
 ax.axhline(0, color="black", lw=0.8)
 ax.set_xscale("log")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, handlelength=3.5)     # long enough to show the dashes
 plt.show()
 
 # %% [markdown]
