@@ -838,6 +838,8 @@ if length_summary10:                 # the training-length test (not at the pape
 tuned10 = {claim_id: ch03b.figure10_tuned_summary(grid) for claim_id, grid in lr10.items()}
 same_lr10 = {claim_id: ch03b.figure10_summary(grid[ch03b.recipe(ch03b.RECIPE, 1).lr])
              for claim_id, grid in lr10.items()}             # both networks at 0.03
+net10 = {claim_id: network_name(grid[min(grid)]) for claim_id, grid in lr10.items()}
+updates10 = {claim_id: updates_of(grid[min(grid)]) for claim_id, grid in lr10.items()}
 
 
 def mean_val(runs) -> str:
@@ -847,7 +849,7 @@ def mean_val(runs) -> str:
 
 rows = []
 for claim_id, grid in lr10.items():
-    net = network_name(next(iter(grid.values())))
+    net = net10[claim_id]
     chosen = sorted(tuned10[claim_id]["chosen"].items(),         # by size, then network
                     key=lambda item: (int(item[0].rsplit(", ", 1)[1]), item[0]))
     for label, lr in chosen:
@@ -874,17 +876,15 @@ def gains_text(sm: dict, up_to: float = float("inf")) -> str:
 
 
 for claim_id, sm in tuned10.items():
-    grid = lr10[claim_id]
-    net = network_name(next(iter(grid.values())))
-    fixed = same_lr10[claim_id]
-    print(f"{net}, {updates_of(grid[min(grid)]):,} updates: gain of dropout (points) at the "
+    grid, net, fixed = lr10[claim_id], net10[claim_id], same_lr10[claim_id]
+    print(f"{net}, {updates10[claim_id]:,} updates: gain of dropout (points) at the "
           f"chosen rates {gains_text(sm)}; at 0.03 for both "
           f"{', '.join(f'{n:,}: {pct(g)}' for n, g in zip(fixed['sizes'], fixed['mean_gain']))}")
     claim(claim_id, "Figure 10",
           f"gain of dropout (points) at 100 and 500 images, each network at the learning "
           f"rate chosen on validation, {net}", "none at 100 and 500", gains_text(sm, 500),
           sm["status"], seeds=min(len(runs) for runs in sm["panel"].values()),
-          note=f"{updates_of(grid[min(grid)]):,} updates; rates chosen per network and size "
+          note=f"{updates10[claim_id]:,} updates; rates chosen per network and size "
                f"among {', '.join(f'{r:g}' for r in grid)}; mean gain ± s.e. over seeds"
                + ("; the paper's network as we remember it, unchecked"
                   if net == paper_net10 else ""))
@@ -906,15 +906,13 @@ if tuned_curve["shape"] is not None:              # the reduced network at every
 fig, ax = plotting.new_axes("training images N (log scale)", "gain of dropout (points)",
                             figsize=(6.5, 4))
 for color, (claim_id, sm) in enumerate(tuned10.items()):     # one colour per network
-    grid = lr10[claim_id]
-    net = network_name(next(iter(grid.values())))
     for gains, style, how in ((same_lr10[claim_id]["gains"], "--", "both at 0.03"),
                               (sm["gains"], "-", "each at its chosen rate")):
         stats = [notebook.mean_se(g) for g in gains]
         ax.errorbar(sm["sizes"], [100 * m for m, _ in stats],
                     yerr=[100 * se for _, se in stats], fmt="o" + style, capsize=3,
                     color=f"C{color}",
-                    label=f"{net}, {updates_of(grid[min(grid)]):,} updates, {how}")
+                    label=f"{net10[claim_id]}, {updates10[claim_id]:,} updates, {how}")
 ax.axhline(0, color="black", lw=0.8)
 ax.set_xscale("log")
 ax.legend(fontsize=8, handlelength=3.5)     # long enough to show the dashes
