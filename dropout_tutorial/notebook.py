@@ -6,6 +6,7 @@ so that strict nbval comparisons are meaningful (see the book's reproducibility 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from statistics import mean, stdev
 from typing import Iterable, Sequence
@@ -16,10 +17,10 @@ from .budgets import get_budget
 from .device import get_device
 from .plotting import use_book_style
 from .reproducibility import configure_threads, set_seed
-from .runner import project_root
+from .runner import RESULTS_ENV, project_root
 
-__all__ = ["Setup", "setup", "provenance_table", "mean_se", "markdown_table",
-           "load_benchmark"]
+__all__ = ["Setup", "setup", "stored_results_note", "provenance_table", "mean_se",
+           "markdown_table", "load_benchmark"]
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,32 @@ class Setup:
 def setup(budget: str, device: str = "auto", seed: int = 0) -> Setup:
     """Validate the notebook's parameters, pick the device, set threads, seed and the
     figure style. Prints the budget and seed (the device is printed by
-    :func:`provenance_table`, since it is where a rerun may differ)."""
+    :func:`provenance_table`, since it is where a rerun may differ), and
+    :func:`stored_results_note` where it applies."""
     budget = get_budget(budget)
     chosen = get_device(device)
     threads = configure_threads()
     set_seed(seed)
     use_book_style()
     print(f"budget={budget} seed={seed}")
+    note = stored_results_note(budget)
+    if note is not None:
+        print(note)
     return Setup(budget, chosen, seed, threads)
+
+
+def stored_results_note(budget: str) -> str | None:
+    """A warning for a reader outside a checkout of the repository (Colab after a pip
+    install) at the ``cpu`` or ``paper`` budget: no stored records can be found there,
+    so the chapter trains every run, which takes hours for the MNIST chapters. None in a
+    checkout, with ``DROPOUT_TUTORIAL_RESULTS`` set, or at ``smoke``."""
+    if get_budget(budget) == "smoke" or os.environ.get(RESULTS_ENV) or project_root():
+        return None
+    return (f"Note: no stored results here (not a checkout of the repository), so every "
+            f"'{budget}' run of this chapter is trained now: from minutes to days per "
+            f"chapter (the book's 'How to use this book' page lists each). To read the "
+            f"book's stored results instead, clone the repository and run the notebook "
+            f"from inside it; for a quick run, set budget = \"smoke\".")
 
 
 def mean_se(values: Sequence[float]) -> tuple[float, float]:

@@ -1,9 +1,12 @@
 """Train (or load) every run of a chapter from the command line, for background runs:
 
     python -m dropout_tutorial.experiments list
+    python -m dropout_tutorial.experiments cost --budget cpu
     python -m dropout_tutorial.experiments run 04_mc_dropout_regression --budget cpu
     python -m dropout_tutorial.experiments run 04_mc_dropout_regression --only gal2016-uci-boston
 
+``list`` prints every run and whether it is stored; ``cost`` prints, per chapter, how many
+runs are stored and the hours they took (the sum of their recorded wall times).
 Runs with a stored record are skipped (``--force`` trains again); interrupted runs resume
 from their checkpoints. The notebooks then read the stored records.
 """
@@ -14,14 +17,24 @@ import sys
 import time
 
 from ..budgets import get_budget
-from ..runner import record_path, run
+from ..runner import load_record, record_path, run
 from . import CHAPTERS
+
+
+def chapter_cost(chapter: str, budget: str) -> dict:
+    """``runs`` (distinct configs of ``chapter`` at ``budget``), ``stored`` (how many have
+    a record) and ``hours`` (the sum of the stored records' wall times)."""
+    configs = {record_path(c): c for group in CHAPTERS[chapter].configs(budget).values()
+               for c in group}
+    stored = [rec for rec in map(load_record, configs.values()) if rec is not None]
+    seconds = sum(rec.provenance["wall_seconds"] for rec in stored)
+    return {"runs": len(configs), "stored": len(stored), "hours": seconds / 3600}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dropout_tutorial.experiments",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("list", "run"))
+    parser.add_argument("command", choices=("list", "cost", "run"))
     parser.add_argument("chapters", nargs="*", help="notebook names (default: all)")
     parser.add_argument("--budget", default=None,
                         help="smoke, cpu or paper (default: $DROPOUT_BUDGET or cpu)")
@@ -33,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.chapters) - set(CHAPTERS)
     if unknown:
         parser.error(f"unknown chapters {sorted(unknown)}; choose from {sorted(CHAPTERS)}")
+    if args.command == "cost":
+        print(f"{'chapter':<32}{'stored runs':>14}{'hours':>8}")
+        for chapter in args.chapters or CHAPTERS:
+            cost = chapter_cost(chapter, budget)
+            print(f"{chapter:<32}{cost['stored']:>7} of {cost['runs']:<4}{cost['hours']:>8.1f}")
+        return 0
     for chapter in args.chapters or CHAPTERS:
         for group, configs in CHAPTERS[chapter].configs(budget).items():
             for config in configs:

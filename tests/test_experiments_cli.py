@@ -1,0 +1,65 @@
+"""The experiments command line: list, cost and run, on a toy chapter."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+
+from dropout_tutorial.experiments import __main__ as cli
+from dropout_tutorial.runner import RESULTS_ENV, record_path, register_task
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    name: str
+    budget: str = "cpu"
+    seed: int = 0
+    task: str = "cli_toy_test"
+
+
+@register_task("cli_toy_test")
+def _toy_task(config, device, checkpoint, progress):
+    return {"epoch": [1], "loss": [1.0]}, {"loss": 0.5}
+
+
+TOY_RUNS = {"first": [ToyConfig("toy-a", seed=0), ToyConfig("toy-a", seed=1)],
+            "second": [ToyConfig("toy-b"), ToyConfig("toy-a", seed=1)]}     # one listed twice
+
+
+@pytest.fixture
+def toy_chapter(monkeypatch, tmp_path):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    monkeypatch.setattr(cli, "CHAPTERS", {"toy": SimpleNamespace(configs=lambda budget: TOY_RUNS)})
+
+
+def test_list_says_which_runs_are_stored(toy_chapter, capsys):
+    assert cli.main(["list", "--budget", "cpu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and all(line.endswith("missing") for line in lines)
+
+
+def test_run_trains_missing_runs_once_then_loads_them(toy_chapter, capsys):
+    assert cli.main(["run", "toy", "--budget", "cpu", "--only", "toy-b"]) == 0
+    assert record_path(ToyConfig("toy-b")).exists()
+    assert not record_path(ToyConfig("toy-a")).exists()
+    assert "toy-b seed=0: trained" in capsys.readouterr().out
+    cli.main(["run", "toy", "--budget", "cpu", "--only", "toy-b"])
+    assert "toy-b seed=0: loaded" in capsys.readouterr().out
+
+
+def test_cost_counts_each_run_once_and_sums_stored_wall_times(toy_chapter, capsys):
+    assert cli.chapter_cost("toy", "cpu") == {"runs": 3, "stored": 0, "hours": 0.0}
+    cli.main(["run", "toy", "--budget", "cpu"])
+    cost = cli.chapter_cost("toy", "cpu")
+    assert cost["runs"] == 3 and cost["stored"] == 3 and 0 < cost["hours"] < 0.01
+    capsys.readouterr()
+    assert cli.main(["cost", "--budget", "cpu"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:4] == ["toy", "3", "of", "3"]
+
+
+def test_an_unknown_chapter_is_a_usage_error(toy_chapter, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["list", "no_such_chapter"])
+    assert stop.value.code == 2 and "choose from ['toy']" in capsys.readouterr().err
