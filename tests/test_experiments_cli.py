@@ -63,3 +63,8 @@ def test_an_unknown_chapter_is_a_usage_error(toy_chapter, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["list", "no_such_chapter"])
     assert stop.value.code == 2 and "choose from ['toy']" in capsys.readouterr().err
+
+
+def test_options_may_come_before_the_chapters(toy_chapter, capsys):
+    assert cli.main(["cost", "--budget", "cpu", "toy"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[0] == "toy"

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="run only configs whose name contains this")
     parser.add_argument("--device", default=None)
     parser.add_argument("--force", action="store_true")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)        # options before or after chapters
     budget = get_budget(args.budget)
     unknown = set(args.chapters) - set(CHAPTERS)
     if unknown:
