@@ -77,7 +77,8 @@ def test_figure4_long_pairs_reuse_table2s_dropout_networks(budget):
             assert plain.train.max_norm == 2.0 and plain.train.momentum == 0.95
             assert plain.train.epochs == mnist_papers.epochs_for(budget)
             assert replace(drop, name=plain.name, p_input=0.0, p_hidden=0.0) == plain
-    assert 4 in ch.FIG4_LONG_DEPTHS["cpu"] and ch.FIG4_LONG_DEEP_SEEDS["cpu"]
+    assert 4 in ch.FIG4_LONG_DEPTHS["cpu"]
+    assert ch.FIG4_LONG_DEEP_SEEDS["cpu"] == ch.three_seeds("cpu")   # the others' seeds
     assert ch.figure4_long_configs("paper") == {}      # Figure 4 itself has the paper's length
 
 
@@ -486,7 +487,8 @@ def test_figure10_at_paper_budget_both_panels_are_the_papers_network():
 def test_figure10_lr_search_varies_only_the_learning_rate(budget):
     """Every learning rate of FIG10_LRS; the runs differ only in the initial rate, and at
     RECIPE's 0.03 they are runs the chapter already has (the reduced network's panel, at
-    paper its two smallest sizes; the paper's network's shorter training-length test)."""
+    paper its two smallest sizes; at the two smallest sizes, the paper's network's shorter
+    training-length test, which the paper's network repeats at every larger size)."""
     search = ch.figure10_lr_search_panels(budget)
     claims = ["srivastava2014-fig10-small-end-tuned-lr"]
     if budget != "paper":
@@ -505,14 +507,17 @@ def test_figure10_lr_search_varies_only_the_learning_rate(budget):
     assert search[claims[0]][0.03] == reduced
     if budget != "paper":
         short = min(ch.FIG10_LENGTH_EPOCHS[budget])
-        assert search[claims[1]][0.03] == ch.figure10_length_panels(budget)[short]
+        wide = search[claims[1]][0.03]
+        assert wide == ch.figure10_configs(budget, wide=True, epochs=short)
+        length = ch.figure10_length_panels(budget)[short]
+        assert {label: wide[label] for label in length} == length
 
 
 def test_figure10_lr_search_runs_are_listed_once():
     listed = [c for runs in ch.configs("cpu").values() for c in runs]
     search = [c for grid in ch.figure10_lr_search_panels("cpu").values()
               for panel in grid.values() for runs in panel.values() for c in runs]
-    assert len(search) == 6 * (12 + 4) * 3        # rates x (6 + 2 sizes, two networks) x seeds
+    assert len(search) == 6 * (12 + 12) * 3       # rates x (6 sizes x 2, two networks) x seeds
     assert all(listed.count(c) == 1 for c in search)
 
 
