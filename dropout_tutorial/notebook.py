@@ -51,7 +51,7 @@ def setup(budget: str, device: str = "auto", seed: int = 0) -> Setup:
 def stored_results_note(budget: str) -> str | None:
     """A warning for a reader outside a checkout of the repository (Colab after a pip
     install) at the ``cpu`` or ``paper`` budget: no stored records can be found there,
-    so the chapter trains every run, which takes hours for the MNIST chapters. None in a
+    so the chapter trains every run, which takes days for the MNIST chapters. None in a
     checkout, with ``DROPOUT_TUTORIAL_RESULTS`` set, or at ``smoke``."""
     if get_budget(budget) == "smoke" or os.environ.get(RESULTS_ENV) or project_root():
         return None

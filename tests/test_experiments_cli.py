@@ -30,7 +30,8 @@ TOY_RUNS = {"first": [ToyConfig("toy-a", seed=0), ToyConfig("toy-a", seed=1)],
 @pytest.fixture
 def toy_chapter(monkeypatch, tmp_path):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
-    monkeypatch.setattr(cli, "CHAPTERS", {"toy": SimpleNamespace(configs=lambda budget: TOY_RUNS)})
+    toy = SimpleNamespace(configs=lambda budget: TOY_RUNS)         # a chapter module
+    monkeypatch.setattr(cli, "CHAPTERS", {"toy": toy})
 
 
 def test_list_says_which_runs_are_stored(toy_chapter, capsys):

@@ -680,10 +680,10 @@ def figure10_lr_search_panels(budget: str
     ``srivastava2014-fig10-small-end-tuned-lr``; every size, except at ``paper``: the two
     smallest) and the paper's (``...-paper-net-tuned-lr``, every size, trained for the
     shortest length of :data:`FIG10_LENGTH_EPOCHS`; absent where the two are the same
-    network). It tests whether our gain of dropout at 100 and
-    500 images, where the paper saw none, comes from a learning rate that suits one of the
-    two networks better than the other, and (on the reduced network) how the chosen rates
-    change the whole curve; :func:`figure10_tuned_summary` reads it."""
+    network). It tests whether our gain of dropout at 100 and 500 images, where the paper
+    saw none, comes from a learning rate that suits one of the two networks better than
+    the other, and how the chosen rates change the whole curve;
+    :func:`figure10_tuned_summary` reads it."""
     s = _figure10_setting(budget)
     small = s["train_sizes"][:2]
     networks = {"srivastava2014-fig10-small-end-tuned-lr": (
