@@ -880,32 +880,25 @@ for claim_id, sm in tuned10.items():
     print(f"{net}, {updates10[claim_id]:,} updates: gain of dropout (points) at the "
           f"chosen rates {gains_text(sm)}; at 0.03 for both "
           f"{', '.join(f'{n:,}: {pct(g)}' for n, g in zip(fixed['sizes'], fixed['mean_gain']))}")
+    n_seeds = min(len(runs) for runs in sm["panel"].values())
+    rates = f"rates chosen per network and size among {', '.join(f'{r:g}' for r in grid)}"
+    unchecked = "; the paper's network as we remember it, unchecked" if net == paper_net10 else ""
     claim(claim_id, "Figure 10",
           f"gain of dropout (points) at 100 and 500 images, each network at the learning "
           f"rate chosen on validation, {net}", "none at 100 and 500", gains_text(sm, 500),
-          sm["status"], seeds=min(len(runs) for runs in sm["panel"].values()),
-          note=f"{updates10[claim_id]:,} updates; rates chosen per network and size "
-               f"among {', '.join(f'{r:g}' for r in grid)}; mean gain ± s.e. over seeds"
-               + ("; the paper's network as we remember it, unchecked"
-                  if net == paper_net10 else ""))
+          sm["status"], seeds=n_seeds,
+          note=f"{updates10[claim_id]:,} updates; {rates}; mean gain ± s.e. over seeds"
+               f"{unchecked}")
+    if sm["shape"] is not None:                   # every size, not only the two smallest
+        curve_gains = ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(sm["sizes"],
+                                                                     sm["mean_gain"]))
+        claim(claim_id.replace("small-end", "sweet-spot"), "Figure 10",
+              f"gain of dropout (points) vs training-set size, {net}, each network at "
+              f"the learning rate chosen on validation", "none at 100 and 500; largest at "
+              f"intermediate sizes; smaller at 50k", curve_gains, sm["shape"], seeds=n_seeds,
+              note=f"{updates10[claim_id]:,} updates per size; {rates}{unchecked}")
 
 # %% tags=["hide-input"]
-for claim_id, tuned_curve in tuned10.items():
-    if tuned_curve["shape"] is None:              # only the two smallest sizes
-        continue
-    curve_gains = ", ".join(f"{n:,}: {pct(g)}" for n, g in zip(tuned_curve["sizes"],
-                                                                 tuned_curve["mean_gain"]))
-    net = net10[claim_id]
-    claim(claim_id.replace("small-end", "sweet-spot"), "Figure 10",
-          f"gain of dropout (points) vs training-set size, {net}, each network at "
-          f"the learning rate chosen on validation", "none at 100 and 500; largest at "
-          f"intermediate sizes; smaller at 50k", curve_gains, tuned_curve["shape"],
-          seeds=min(len(runs) for runs in tuned_curve["panel"].values()),
-          note=f"{updates10[claim_id]:,} updates per size; rates chosen per network and "
-               f"size among {', '.join(f'{r:g}' for r in lr10[claim_id])}"
-               + ("; the paper's network as we remember it, unchecked"
-                  if net == paper_net10 else ""))
-
 fig, ax = plotting.new_axes("training images N (log scale)", "gain of dropout (points)",
                             figsize=(6.5, 4))
 for color, (claim_id, sm) in enumerate(tuned10.items()):     # one colour per network

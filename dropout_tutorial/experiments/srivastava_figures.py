@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -719,9 +718,9 @@ def figure10_tuned_summary(search: dict[float, dict[str, list]]) -> dict:
                                                     for r in search[lr][label]]), lr))
               for label in labels}
     panel = {label: search[chosen[label]][label] for label in labels}
+    from ..notebook import mean_se          # not at import time: it loads matplotlib
     sm = figure10_summary(panel)
-    se_gain = [statistics.stdev(g) / len(g) ** 0.5 if len(g) > 1 else 0.0
-               for g in sm["gains"]]
+    se_gain = [mean_se(g)[1] for g in sm["gains"]]
     small = [(m, se) for n, m, se in zip(sm["sizes"], sm["mean_gain"], se_gain) if n <= 500]
     status = ("reproduced" if small and all(m <= se for m, se in small)
               else "not reproduced")
