@@ -167,23 +167,36 @@ def test_figure9_length_runs_change_only_the_number_of_epochs(budget):
     assert ch.figure9_configs(budget, epochs=default_epochs) == base
 
 
+# Figure 9's tests of an explanation at the smallest q: (function, configs() group, name
+# infix, the one field they change, its value there)
+FIG9_SMALL_Q_TESTS = [
+    (ch.figure9_full_data_configs, "Figure 9, all training images", "-full", "train_size",
+     None),
+    (ch.figure9_no_input_dropout_configs, "Figure 9, no input dropout", "-noinput",
+     "p_input", 0.0),
+]
+
+
 @pytest.mark.parametrize("budget", ["smoke", "cpu"])
-def test_figure9_full_data_runs_change_only_the_training_set(budget):
-    """The training-set test trains both panels' smallest-q networks on every training
-    image, under names of their own, and changes nothing else (recipe, seeds, widths,
-    epochs); every run is listed once by configs()."""
-    full = ch.figure9_full_data_configs(budget)
+@pytest.mark.parametrize("make, group, infix, field, value", FIG9_SMALL_Q_TESTS)
+def test_figure9_small_q_tests_change_one_field_only(budget, make, group, infix, field,
+                                                     value):
+    """Each test trains both panels' smallest-q networks with one field changed (every
+    training image; no input dropout), under names of their own, and changes nothing
+    else (recipe, seeds, widths, epochs); every run is listed once by configs(). None at
+    paper, whose Figure 9 already trains on every image without input dropout."""
+    test = make(budget)
     smallest = min(ch.retain_values(budget))
     base = ch.figure9_configs(budget)
-    assert list(full) == [f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
-    for label, configs in full.items():
+    assert list(test) == [f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
+    for label, configs in test.items():
         assert [c.seed for c in configs] == [c.seed for c in base[label]]
         for c, b in zip(configs, base[label], strict=True):
-            assert c.train_size is None and b.train_size is not None
-            assert c.name == b.name.replace("-retain", "-full-retain") != b.name
-            assert replace(c, name=b.name, train_size=b.train_size) == b
-        assert ch.configs(budget)[f"Figure 9, all training images: {label}"] == configs
-    assert ch.figure9_full_data_configs("paper") == {}
+            assert getattr(c, field) == value != getattr(b, field)
+            assert c.name == b.name.replace("-retain", f"{infix}-retain") != b.name
+            assert replace(c, name=b.name, **{field: getattr(b, field)}) == b
+        assert ch.configs(budget)[f"{group}: {label}"] == configs
+    assert make("paper") == {}
 
 
 def test_figure9_recipe_search_varies_only_the_learning_rate():
@@ -249,6 +262,7 @@ def test_figure9_paper_configs_use_the_papers_network():
     runs = ch.figure9_configs("paper")
     assert runs["(a) retain 0.5"][0].sizes == (784, 2048, 2048, 2048, 10)
     assert runs["(b) retain 0.5"][0].sizes == (784, 512, 512, 1024, 10)
+    assert {c.p_input for label in runs for c in runs[label]} == {0.0}  # no input dropout
 
 
 # --- Table 10: Gaussian dropout --------------------------------------------------------------
@@ -699,6 +713,60 @@ def test_table9_long_bound_test_changes_only_the_bound(budget):
             assert replace(c, name=b.name, train=replace(c.train, max_norm=2.0)) == b
         assert ch.configs(budget)[f"Table 9, Table 2's training: {label}"] == runs
     assert ch.T9_CHOSEN["Max-norm"] == pytest.approx(15 ** 0.5)
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_table9_long_bound_search_changes_only_the_bound(budget):
+    """The bound search at Table 2's length: each long max-norm row, seed 0, at every bound
+    of its 30-epoch grid; c = 2 is the row's own run and the bound test's c that test's
+    run, so no network is trained twice."""
+    search = ch.table9_long_bound_search_configs(budget)
+    if budget == "paper":
+        assert search == {}
+        return
+    long = ch.table9_long_configs(budget)
+    tested = ch.table9_long_bound_configs(budget)
+    assert list(search) == list(ch.T9_MAX_NORM_ROWS) == ["Dropout + max-norm", "Max-norm"]
+    for row, grid in search.items():
+        base = long[row][0]
+        assert list(grid) == list(ch.T9_GRID[row][1]) and base.seed == 0
+        assert grid[2.0] == base
+        assert grid[ch.T9_CHOSEN[row]] == tested[f"{row}, c = {ch.T9_CHOSEN[row]:.3g}"][0]
+        for c, config in grid.items():
+            assert config.train.max_norm == c and config.seed == 0
+            assert replace(config, name=base.name, train=replace(config.train, max_norm=2.0)
+                           ) == base
+        assert len({config.name for config in grid.values()}) == len(grid)
+
+
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_table9_long_searched_rows_take_the_chosen_bound_and_nothing_else(budget):
+    """With the searched bounds only the max-norm rows change, each to its chosen bound
+    on every seed (seed 0 is the search's run); every run of the search and of the chosen
+    bounds is listed by configs(), once."""
+    assert set(ch.T9_LONG_CHOSEN) == set(ch.T9_MAX_NORM_ROWS)
+    for row, c in ch.T9_LONG_CHOSEN.items():
+        assert c in ch.T9_GRID[row][1]
+    long = ch.table9_long_configs(budget)
+    searched = ch.table9_long_searched_configs(budget, ch.T9_LONG_CHOSEN)
+    search = ch.table9_long_bound_search_configs(budget)
+    assert list(searched) == list(long)
+    for row, runs in searched.items():
+        if row not in ch.T9_MAX_NORM_ROWS:
+            assert runs == long[row]
+            continue
+        c = ch.T9_LONG_CHOSEN[row]
+        assert runs[0] == search[row][c]
+        for run, base in zip(runs, long[row], strict=True):
+            assert run.train.max_norm == c and run.seed == base.seed
+            assert replace(run, name=base.name, train=base.train) == base
+    other = ch.table9_long_searched_configs(budget, {"Max-norm": 8.0})
+    assert other["Max-norm"][0].name == "srivastava2014-t9-long-maxnorm-c8"
+    assert other["Dropout + max-norm"] == long["Dropout + max-norm"]
+    listed = [c for runs in ch.configs(budget).values() for c in runs]
+    wanted = [*(c for grid in search.values() for c in grid.values()),
+              *(c for runs in searched.values() for c in runs)]
+    assert all(listed.count(c) == 1 for c in wanted)
 
 
 def _t9_records(errors: dict[str, list[float]]) -> dict[str, list]:
