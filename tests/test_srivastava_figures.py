@@ -167,28 +167,29 @@ def test_figure9_length_runs_change_only_the_number_of_epochs(budget):
     assert ch.figure9_configs(budget, epochs=default_epochs) == base
 
 
-# Figure 9's tests of an explanation at the smallest q: (function, configs() group, name
-# infix, the one field they change, its value there)
-FIG9_SMALL_Q_TESTS = [
+# Figure 9's tests of an explanation: (function, configs() group, name infix, the one
+# field they change, its value there, whether they cover only the smallest q)
+FIG9_VARIANTS = [
     (ch.figure9_full_data_configs, "Figure 9, all training images", "-full", "train_size",
-     None),
+     None, True),
     (ch.figure9_no_input_dropout_configs, "Figure 9, no input dropout", "-noinput",
-     "p_input", 0.0),
+     "p_input", 0.0, False),
 ]
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu"])
-@pytest.mark.parametrize("make, group, infix, field, value", FIG9_SMALL_Q_TESTS)
-def test_figure9_small_q_tests_change_one_field_only(budget, make, group, infix, field,
-                                                     value):
-    """Each test trains both panels' smallest-q networks with one field changed (every
-    training image; no input dropout), under names of their own, and changes nothing
-    else (recipe, seeds, widths, epochs); every run is listed once by configs(). None at
-    paper, whose Figure 9 already trains on every image without input dropout."""
+@pytest.mark.parametrize("make, group, infix, field, value, smallest_only", FIG9_VARIANTS)
+def test_figure9_variants_change_one_field_only(budget, make, group, infix, field, value,
+                                                smallest_only):
+    """Each variant trains Figure 9's networks (both panels; all training images: at the
+    smallest q only) with one field changed, under names of their own, and changes
+    nothing else (recipe, seeds, widths, epochs); every run is listed once by configs().
+    None at paper, whose Figure 9 already trains on every image without input dropout."""
     test = make(budget)
-    smallest = min(ch.retain_values(budget))
     base = ch.figure9_configs(budget)
-    assert list(test) == [f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
+    smallest = min(ch.retain_values(budget))
+    assert list(test) == ([f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
+                          if smallest_only else list(base))
     for label, configs in test.items():
         assert [c.seed for c in configs] == [c.seed for c in base[label]]
         for c, b in zip(configs, base[label], strict=True):
@@ -197,6 +198,14 @@ def test_figure9_small_q_tests_change_one_field_only(budget, make, group, infix,
             assert replace(c, name=b.name, **{field: getattr(b, field)}) == b
         assert ch.configs(budget)[f"{group}: {label}"] == configs
     assert make("paper") == {}
+
+
+def test_figure9_no_input_dropout_can_be_restricted_to_some_q():
+    smallest = (min(ch.retain_values("cpu")),)
+    some = ch.figure9_no_input_dropout_configs("cpu", retains=smallest)
+    assert some == {label: runs for label, runs in
+                    ch.figure9_no_input_dropout_configs("cpu").items() if label in some}
+    assert list(some) == ["(a) retain 0.1", "(b) retain 0.1"]
 
 
 def test_figure9_recipe_search_varies_only_the_learning_rate():

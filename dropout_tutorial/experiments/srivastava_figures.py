@@ -276,18 +276,20 @@ def figure9_full_data_configs(budget: str) -> dict[str, list[MNISTConfig]]:
             for label, runs in figure9_configs(budget, retains=smallest).items()}
 
 
-def figure9_no_input_dropout_configs(budget: str) -> dict[str, list[MNISTConfig]]:
-    """Both panels' networks of Figure 9 at the smallest retain probability without input
-    dropout, as the paper's Figure 9 had it, instead of the budget's retain 0.8 at the
-    input; everything else as in :func:`figure9_configs` (epochs, learning rate, seeds).
-    It tests whether the input dropout explains the small gain of fixing qn at q = 0.1.
-    None where Figure 9 has no input dropout already (``paper``)."""
+def figure9_no_input_dropout_configs(budget: str, retains: tuple[float, ...] | None = None
+                                     ) -> dict[str, list[MNISTConfig]]:
+    """Figure 9's networks without input dropout, as the paper's Figure 9 had it, instead
+    of the budget's retain 0.8 at the input; everything else as in :func:`figure9_configs`
+    (epochs, seeds, and the learning rate chosen with input dropout, ``FIG9_CHOSEN``).
+    ``retains`` restricts the retain probabilities (default: every one). The smallest
+    q's pair tests whether the input dropout explains the small gain of fixing qn there;
+    all of them give the figure in the paper's setting. None where Figure 9 has no input
+    dropout already (``paper``)."""
     if _figure9_setting(budget)["p_input"] == 0.0:
         return {}
-    smallest = (min(retain_values(budget)),)
     return {label: [dataclasses.replace(c, name=c.name.replace("-retain", "-noinput-retain"),
                                         p_input=0.0) for c in runs]
-            for label, runs in figure9_configs(budget, retains=smallest).items()}
+            for label, runs in figure9_configs(budget, retains=retains).items()}
 
 
 def figure9_recipe_search_configs(budget: str) -> dict[str, dict[str, MNISTConfig]]:
