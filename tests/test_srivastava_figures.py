@@ -168,25 +168,28 @@ def test_figure9_length_runs_change_only_the_number_of_epochs(budget):
 
 
 # Figure 9's tests of an explanation: (function, configs() group, name infix, the one
-# field they change, its value there, whether they cover only the smallest q)
+# field they change, its value there, whether they cover only the smallest q, the
+# learning rates they take)
 FIG9_VARIANTS = [
     (ch.figure9_full_data_configs, "Figure 9, all training images", "-full", "train_size",
-     None, True),
+     None, True, ch.FIG9_CHOSEN),
     (ch.figure9_no_input_dropout_configs, "Figure 9, no input dropout", "-noinput",
-     "p_input", 0.0, False),
+     "p_input", 0.0, False, ch.FIG9_NOINPUT_CHOSEN),
 ]
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu"])
-@pytest.mark.parametrize("make, group, infix, field, value, smallest_only", FIG9_VARIANTS)
+@pytest.mark.parametrize("make, group, infix, field, value, smallest_only, recipes",
+                         FIG9_VARIANTS)
 def test_figure9_variants_change_one_field_only(budget, make, group, infix, field, value,
-                                                smallest_only):
+                                                smallest_only, recipes):
     """Each variant trains Figure 9's networks (both panels; all training images: at the
     smallest q only) with one field changed, under names of their own, and changes
-    nothing else (recipe, seeds, widths, epochs); every run is listed once by configs().
-    None at paper, whose Figure 9 already trains on every image without input dropout."""
+    nothing else (seeds, widths, epochs; the recipe is the variant's own validation
+    choice); every run is listed once by configs(). None at paper, whose Figure 9
+    already trains on every image without input dropout."""
     test = make(budget)
-    base = ch.figure9_configs(budget)
+    base = ch.figure9_configs(budget, recipes=recipes)
     smallest = min(ch.retain_values(budget))
     assert list(test) == ([f"(a) retain {smallest:.1f}", f"(b) retain {smallest:.1f}"]
                           if smallest_only else list(base))
@@ -208,32 +211,39 @@ def test_figure9_no_input_dropout_can_be_restricted_to_some_q():
     assert list(some) == ["(a) retain 0.1", "(b) retain 0.1"]
 
 
-def test_figure9_recipe_search_varies_only_the_learning_rate():
-    search = ch.figure9_recipe_search_configs("cpu")
-    final = ch.figure9_configs("cpu")
+@pytest.mark.parametrize("input_dropout", [True, False])
+def test_figure9_recipe_search_varies_only_the_learning_rate(input_dropout):
+    search = ch.figure9_recipe_search_configs("cpu", input_dropout)
+    final, chosen = ((ch.figure9_configs("cpu"), ch.FIG9_CHOSEN) if input_dropout else
+                     (ch.figure9_no_input_dropout_configs("cpu"), ch.FIG9_NOINPUT_CHOSEN))
     assert list(search) == list(final) and len(search) == 20
     for label, grid in search.items():
         assert list(grid) == list(ch.FIG9_RECIPES)
         configs = list(grid.values())
         assert [c.train.lr for c in configs] == [0.01, 0.03] and {c.seed for c in configs} == {0}
+        assert {c.p_input for c in configs} == {0.2 if input_dropout else 0.0}
         assert replace(configs[0], train=configs[1].train) == configs[1]
-        assert final[label][0] == grid[ch.FIG9_CHOSEN.get(label, ch.RECIPE)]
-    assert set(ch.FIG9_CHOSEN) <= set(final)
+        assert final[label][0] == grid[chosen.get(label, ch.RECIPE)]
+    assert set(chosen) <= set(final)
+    assert ch.figure9_recipe_search_configs("paper", input_dropout=False) == {}
 
 
-def test_figure9_learning_rates_are_the_stored_validation_choice(monkeypatch):
+@pytest.mark.parametrize("input_dropout", [True, False])
+def test_figure9_learning_rates_are_the_stored_validation_choice(monkeypatch, input_dropout):
     """The chapter's recipe stays unless the other learning rate beats it on validation
-    by more than one binomial standard error (mnist_papers.chosen_on_validation)."""
+    by more than one binomial standard error (mnist_papers.chosen_on_validation), with
+    input dropout (FIG9_CHOSEN) and without (FIG9_NOINPUT_CHOSEN)."""
     from dropout_tutorial.experiments.mnist_papers import chosen_on_validation
     from dropout_tutorial.runner import load_record, project_root
 
     monkeypatch.delenv("DROPOUT_TUTORIAL_RESULTS", raising=False)
     monkeypatch.chdir(project_root())
-    for label, grid in ch.figure9_recipe_search_configs("cpu").items():
+    chosen = ch.FIG9_CHOSEN if input_dropout else ch.FIG9_NOINPUT_CHOSEN
+    for label, grid in ch.figure9_recipe_search_configs("cpu", input_dropout).items():
         records = {r: load_record(c) for r, c in grid.items()}
         assert [r for r, rec in records.items() if rec is None] == [], "run the search first"
         assert chosen_on_validation(records, prefer=ch.RECIPE) == \
-            ch.FIG9_CHOSEN.get(label, ch.RECIPE), label
+            chosen.get(label, ch.RECIPE), label
 
 
 @pytest.mark.parametrize("pn, retain, n", [(64, 0.1, 640), (64, 0.3, 213), (64, 0.5, 128),

@@ -71,7 +71,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "figure4_long_configs", "figure4_summary", "figure9_configs", "FIG9_LENGTH_EPOCHS",
            "figure9_length_panels", "figure9_full_data_configs",
            "figure9_no_input_dropout_configs",
-           "FIG9_RECIPES", "FIG9_CHOSEN",
+           "FIG9_RECIPES", "FIG9_CHOSEN", "FIG9_NOINPUT_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_panels", "figure10_length_configs",
            "figure10_length_panels", "FIG10_LENGTH_EPOCHS", "figure10_summary", "FIG10_PAPER_NET",
@@ -210,6 +210,10 @@ def _figure9_setting(budget: str) -> dict:
 FIG9_RECIPES = ("SGD lr 0.01", RECIPE)
 FIG9_CHOSEN: dict[str, str] = {label: "SGD lr 0.01" for label in (
     "(a) retain 0.1", "(b) retain 0.1", "(a) retain 0.2", "(b) retain 0.2")}
+# The same choice for Figure 9 without input dropout
+# (``figure9_recipe_search_configs(budget, input_dropout=False)``): at `cpu` the same rate
+# as with input dropout for every network; a test checks it against the stored search.
+FIG9_NOINPUT_CHOSEN: dict[str, str] = dict(FIG9_CHOSEN)
 
 
 def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None,
@@ -276,11 +280,14 @@ def figure9_full_data_configs(budget: str) -> dict[str, list[MNISTConfig]]:
             for label, runs in figure9_configs(budget, retains=smallest).items()}
 
 
-def figure9_no_input_dropout_configs(budget: str, retains: tuple[float, ...] | None = None
+def figure9_no_input_dropout_configs(budget: str, retains: tuple[float, ...] | None = None,
+                                     seeds: tuple[int, ...] | None = None,
+                                     recipes: dict[str, str] | None = None
                                      ) -> dict[str, list[MNISTConfig]]:
     """Figure 9's networks without input dropout, as the paper's Figure 9 had it, instead
     of the budget's retain 0.8 at the input; everything else as in :func:`figure9_configs`
-    (epochs, seeds, and the learning rate chosen with input dropout, ``FIG9_CHOSEN``).
+    (epochs, seeds), each network with the learning rate chosen for it on validation
+    without input dropout (``FIG9_NOINPUT_CHOSEN``) unless ``recipes`` gives others.
     ``retains`` restricts the retain probabilities (default: every one). The smallest
     q's pair tests whether the input dropout explains the small gain of fixing qn there;
     all of them give the figure in the paper's setting. None where Figure 9 has no input
@@ -289,14 +296,20 @@ def figure9_no_input_dropout_configs(budget: str, retains: tuple[float, ...] | N
         return {}
     return {label: [dataclasses.replace(c, name=c.name.replace("-retain", "-noinput-retain"),
                                         p_input=0.0) for c in runs]
-            for label, runs in figure9_configs(budget, retains=retains).items()}
+            for label, runs in figure9_configs(
+                budget, seeds, FIG9_NOINPUT_CHOSEN if recipes is None else recipes,
+                retains=retains).items()}
 
 
-def figure9_recipe_search_configs(budget: str) -> dict[str, dict[str, MNISTConfig]]:
+def figure9_recipe_search_configs(budget: str, input_dropout: bool = True
+                                  ) -> dict[str, dict[str, MNISTConfig]]:
     """The learning-rate choice of Figure 9: for every network, one seed-0 run per recipe
-    of ``FIG9_RECIPES``, to be scored on the validation set only."""
-    labels = figure9_configs(budget, seeds=(0,))
-    runs = {r: figure9_configs(budget, seeds=(0,), recipes=dict.fromkeys(labels, r))
+    of ``FIG9_RECIPES``, to be scored on the validation set only. ``input_dropout=False``
+    gives the same search for :func:`figure9_no_input_dropout_configs` (empty where that
+    is)."""
+    make = figure9_configs if input_dropout else figure9_no_input_dropout_configs
+    labels = make(budget, seeds=(0,))
+    runs = {r: make(budget, seeds=(0,), recipes=dict.fromkeys(labels, r))
             for r in FIG9_RECIPES}
     return {label: {r: runs[r][label][0] for r in FIG9_RECIPES} for label in labels}
 
@@ -1399,6 +1412,9 @@ def configs(budget: str) -> dict[str, list]:
               "Figure 9, no input dropout": figure9_no_input_dropout_configs(budget),
               "Figure 9 learning rates": _search_only(
                   figure9_configs(budget), figure9_recipe_search_configs(budget)),
+              "Figure 9 learning rates, no input dropout": _search_only(
+                  figure9_no_input_dropout_configs(budget),
+                  figure9_recipe_search_configs(budget, input_dropout=False)),
               "Figure 10": {f"{claim}: {label}": runs
                             for claim, panel in figure10_panels(budget).items()
                             for label, runs in panel.items()
