@@ -512,18 +512,11 @@ plot_fig9(fig9, stats9)
 
 # %% tags=["hide-input"]
 def claim_fig9_plateau(claim_id: str, stats: dict, seeds: int, note: str) -> None:
-    """Panel (a)'s shape: flat for 0.4 <= q <= 0.8 (a spread of at most 0.5 points) and
-    higher at both ends ("reproduced"); higher at small q and flat or higher at q = 1
-    ("direction only")."""
+    """Panel (a)'s shape, read by ``figure9_reading``: flat for 0.4 <= q <= 0.8 (a spread
+    of at most 0.5 points) and higher at both ends."""
     a_err = stats["a"]["err"]
-    plateau = [i for i, q in enumerate(retains) if 0.4 <= q <= 0.8]
-    spread = (max(a_err[i] for i in plateau) - min(a_err[i] for i in plateau)
-              if plateau else 0.0)
-    best_plateau = min(a_err[i] for i in plateau) if plateau else min(a_err)
-    low_worse, high_worse = a_err[0] > best_plateau, a_err[-1] > best_plateau
-    flat = bool(plateau) and spread <= 0.005
-    status = ("reproduced" if flat and low_worse and high_worse else
-              "direction only" if low_worse and (flat or high_worse) else "not reproduced")
+    read = ch03b.figure9_reading(retains, a_err, stats["b"]["val"])
+    spread, best_plateau = read["spread"], read["best_plateau"]
     print(f"(a) spread of the test error over 0.4 <= q <= 0.8: {pct(spread)} points; "
           f"q = {retains[0]:.1f}: {pct(a_err[0])} %, q = {retains[-1]:.1f}: "
           f"{pct(a_err[-1])} %, best in the plateau: {pct(best_plateau)} %")
@@ -531,8 +524,8 @@ def claim_fig9_plateau(claim_id: str, stats: dict, seeds: int, note: str) -> Non
           "test error vs retain q, n fixed: flat for 0.4 <= q <= 0.8, higher at both ends",
           "flat for 0.4 <= q <= 0.8; small q underfits; rises towards q = 1",
           f"spread {pct(spread)} points over 0.4-0.8; q=0.1: {pct(a_err[0])} %, "
-          f"q=1: {pct(a_err[-1])} %, plateau best {pct(best_plateau)} %", status,
-          seeds=seeds, note=note)
+          f"q=1: {pct(a_err[-1])} %, plateau best {pct(best_plateau)} %",
+          read["plateau_status"], seeds=seeds, note=note)
 
 
 def claim_fig9b(claim_ids: tuple[str, str], stats: dict, seeds: int, note: str) -> None:
@@ -554,15 +547,14 @@ def claim_fig9b(claim_ids: tuple[str, str], stats: dict, seeds: int, note: str) 
                "errors are not comparable" + note + ("" if resolved else
                                                      f"; the difference is within its "
                                                      f"standard error ({pct(gap_se)} points)"))
-    q_best = retains[min(range(len(retains)), key=b["val"].__getitem__)]
-    in_band = 0.4 <= q_best <= 0.8
-    status = ("reproduced" if q_best in (0.5, 0.6) else "direction only" if in_band
-              else "not reproduced")
+    read = ch03b.figure9_reading(retains, a["err"], b["val"])
+    q_best = read["best_q"]
     print(f"(b) lowest mean validation error at q = {q_best:.1f} "
           f"(test error there {pct(b['err'][retains.index(q_best)])} %)")
     claim(claim_ids[1], "Figure 9b", "retain q with the lowest error, qn fixed",
-          "q ≈ 0.6 best, 0.5 close", f"q = {q_best:.1f} (chosen on validation)", status,
-          seeds=seeds, note="lowest mean validation error over seeds" + note)
+          "q ≈ 0.6 best, 0.5 close", f"q = {q_best:.1f} (chosen on validation)",
+          read["best_q_status"], seeds=seeds,
+          note="lowest mean validation error over seeds" + note)
 
 
 claim_fig9_plateau("srivastava2014-fig9a-plateau", stats9, n_seeds_9,

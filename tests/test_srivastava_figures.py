@@ -246,6 +246,40 @@ def test_figure9_learning_rates_are_the_stored_validation_choice(monkeypatch, in
             chosen.get(label, ch.RECIPE), label
 
 
+Q9 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+
+@pytest.mark.parametrize("err_a, plateau_status", [
+    # flat middle (spread 0.4 points), both ends higher
+    ([0.06, 0.04, 0.035, 0.032, 0.031, 0.033, 0.034, 0.035, 0.036, 0.04], "reproduced"),
+    # the middle spreads over 0.6 points: only the ends hold
+    ([0.06, 0.04, 0.035, 0.030, 0.031, 0.033, 0.034, 0.036, 0.036, 0.04], "direction only"),
+    # flat middle but q = 1 below it: the small-q end and the flat middle hold
+    ([0.06, 0.04, 0.035, 0.032, 0.031, 0.033, 0.034, 0.035, 0.03, 0.03], "direction only"),
+    # the smallest q is the best: not the paper's shape
+    ([0.02, 0.04, 0.035, 0.032, 0.031, 0.033, 0.034, 0.035, 0.036, 0.04], "not reproduced"),
+])
+def test_figure9_reading_of_panel_a(err_a, plateau_status):
+    read = ch.figure9_reading(Q9, err_a, [0.03] * 10)
+    assert read["plateau_status"] == plateau_status
+    middle = err_a[3:8]
+    assert read["spread"] == pytest.approx(max(middle) - min(middle))
+    assert read["best_plateau"] == min(middle)
+
+
+@pytest.mark.parametrize("best, status", [(0.5, "reproduced"), (0.6, "reproduced"),
+                                          (0.4, "direction only"), (0.8, "direction only"),
+                                          (0.3, "not reproduced"), (1.0, "not reproduced")])
+def test_figure9_reading_of_panel_b_best_q(best, status):
+    val_b = [0.05 if q != best else 0.03 for q in Q9]
+    read = ch.figure9_reading(Q9, [0.03] * 10, val_b)
+    assert (read["best_q"], read["best_q_status"]) == (best, status)
+    tie = ch.figure9_reading(Q9, [0.03] * 10, [0.05, 0.04, 0.03, 0.03] + [0.05] * 6)
+    assert tie["best_q"] == 0.3                                    # ties: the smaller q
+    with pytest.raises(ValueError, match="one error of each kind per retain probability"):
+        ch.figure9_reading(Q9, [0.03] * 9, val_b)
+
+
 @pytest.mark.parametrize("pn, retain, n", [(64, 0.1, 640), (64, 0.3, 213), (64, 0.5, 128),
                                            (64, 0.7, 91), (64, 1.0, 64), (256, 0.1, 2560)])
 def test_pn_width_keeps_the_expected_number_of_retained_units(pn, retain, n):

@@ -70,7 +70,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "FIG4_LONG_DEEP_SEEDS",
            "figure4_long_configs", "figure4_summary", "figure9_configs", "FIG9_LENGTH_EPOCHS",
            "figure9_length_panels", "figure9_full_data_configs",
-           "figure9_no_input_dropout_configs",
+           "figure9_no_input_dropout_configs", "figure9_reading",
            "FIG9_RECIPES", "FIG9_CHOSEN", "FIG9_NOINPUT_CHOSEN",
            "figure9_recipe_search_configs", "SrivastavaMLPConfig",
            "figure10_configs", "figure10_panels", "figure10_length_configs",
@@ -263,6 +263,37 @@ def figure9_length_panels(budget: str) -> dict[int, dict[str, list[MNISTConfig]]
     smallest = (min(retain_values(budget)),)
     return {epochs: figure9_configs(budget, epochs=epochs, retains=smallest)
             for epochs in by_budget(budget, **FIG9_LENGTH_EPOCHS)}
+
+
+def figure9_reading(retains: list[float], err_a: list[float], val_b: list[float]) -> dict:
+    """The paper's Figure 9 read from one version of our figure: ``retains`` ascending,
+    ``err_a`` the mean test error of panel (a) and ``val_b`` the mean validation error of
+    panel (b) at each, errors as fractions.
+
+    Panel (a): ``spread``, the range of the error over 0.4 <= q <= 0.8; ``best_plateau``,
+    its lowest value there; ``plateau_status`` "reproduced" if the spread is at most 0.5
+    points and both ends (smallest and largest q) lie above ``best_plateau``, "direction
+    only" if the small-q end does and the middle is flat or the q = 1 end is above it,
+    else "not reproduced". Panel (b): ``best_q``, the q of lowest validation error (ties:
+    the smaller q), and ``best_q_status`` "reproduced" at the paper's 0.5 or 0.6,
+    "direction only" elsewhere in [0.4, 0.8], else "not reproduced"."""
+    if not (len(retains) == len(err_a) == len(val_b) > 0):
+        raise ValueError("figure9_reading needs one error of each kind per retain "
+                         f"probability, got {len(retains)}, {len(err_a)} and {len(val_b)}")
+    plateau = [e for q, e in zip(retains, err_a) if 0.4 <= q <= 0.8]
+    spread = max(plateau) - min(plateau) if plateau else 0.0
+    best_plateau = min(plateau) if plateau else min(err_a)
+    low_worse, high_worse = err_a[0] > best_plateau, err_a[-1] > best_plateau
+    flat = bool(plateau) and spread <= 0.005
+    plateau_status = ("reproduced" if flat and low_worse and high_worse else
+                      "direction only" if low_worse and (flat or high_worse)
+                      else "not reproduced")
+    best_q = retains[min(range(len(retains)), key=val_b.__getitem__)]
+    best_q_status = ("reproduced" if best_q in (0.5, 0.6) else
+                     "direction only" if 0.4 <= best_q <= 0.8 else "not reproduced")
+    return {"spread": spread, "best_plateau": best_plateau,
+            "plateau_status": plateau_status, "best_q": best_q,
+            "best_q_status": best_q_status}
 
 
 def figure9_full_data_configs(budget: str) -> dict[str, list[MNISTConfig]]:
