@@ -1254,8 +1254,8 @@ T9_MAX_NORM_ROWS = ("Dropout + max-norm", "Max-norm")
 
 
 def _with_bound(base: MNISTConfig, row: str, c: float) -> MNISTConfig:
-    """``base``, a long max-norm row's run, with bound ``c`` instead of its own (the same
-    config at that bound, named ``srivastava2014-t9-long-<row>-c<c>`` otherwise)."""
+    """``base`` (a run of a long max-norm row) with bound ``c``: ``base`` itself if ``c``
+    is its bound, otherwise a copy named ``srivastava2014-t9-long-<row>-c<c>``."""
     if c == base.train.max_norm:
         return base
     slug = "dropout-maxnorm" if row.startswith("Dropout") else "maxnorm"
