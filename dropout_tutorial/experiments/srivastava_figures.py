@@ -224,10 +224,10 @@ def figure9_configs(budget: str, seeds: tuple[int, ...] | None = None,
 
     The retain probability of the hidden units is varied. The input has no dropout at
     ``paper``, as in the paper, and retain 0.8 (``p_input = 0.2``) at ``smoke`` and
-    ``cpu``, whose stored runs were made with it. Labels are ``"(a) retain 0.5"`` etc. Each network
-    trains with the recipe ``recipes[label]`` (default: ``FIG9_CHOSEN``, the validation
-    choice; ``RECIPE`` where a label is absent) for ``epochs`` (default: the budget's).
-    ``retains`` restricts the retain probabilities (default: :func:`retain_values`)."""
+    ``cpu``, whose stored runs were made with it. Labels are ``"(a) retain 0.5"`` etc.
+    Each network trains with the recipe ``recipes[label]`` (default: ``FIG9_CHOSEN``, the
+    validation choice; ``RECIPE`` where a label is absent) for ``epochs`` (default: the
+    budget's). ``retains`` restricts the retain probabilities (default: :func:`retain_values`)."""
     seeds = seeds or three_seeds(budget)
     recipes = FIG9_CHOSEN if recipes is None else recipes
     s = _figure9_setting(budget)
