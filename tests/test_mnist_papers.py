@@ -116,6 +116,33 @@ def test_cpu_budget_trains_every_table2_row():
     assert len(maxnorm) >= 2
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])
+def test_larger_table2_networks_change_only_the_widths(budget):
+    """Table 2's 2x4096 and 2x8192 rows: the 3x1024 max-norm row with other widths, each
+    with its budget's seeds, under a name of its own (so its records never collide)."""
+    base = mnist_papers.table2_configs(budget, recipe=mnist_papers.final_recipe(
+        budget, "table2"))["dropout, ReLU + max-norm"][0]
+    larger = mnist_papers.table2_larger_configs(budget)
+    expected = mnist_papers.TABLE2_LARGER_SEEDS[budget]
+    assert list(larger) == [f"{net} ReLU, dropout + max-norm" for net in expected]
+    for net, seeds in expected.items():
+        runs = larger[f"{net} ReLU, dropout + max-norm"]
+        assert [c.seed for c in runs] == list(seeds)
+        for c in runs:
+            assert c.sizes == mnist_papers.TABLE2_LARGER_NETS[net]
+            assert c.name == f"srivastava2014-t2-relu-maxnorm-{net}"
+            assert replace(c, name=base.name, sizes=base.sizes, seed=base.seed) == base
+    assert "2x4096" in expected and (budget != "paper" or set(expected) ==
+                                     set(mnist_papers.TABLE2_LARGER_NETS))
+
+
+def test_larger_table2_networks_take_the_given_recipe():
+    recipe = Recipe(0.98)
+    (runs,) = mnist_papers.table2_larger_configs("cpu", recipe=recipe).values()
+    assert runs[0].train.lr_decay == 0.98 and runs[0].dropout == "inverted"
+    assert runs[0].train.max_norm == mnist_papers.MAX_NORM
+
+
 def test_plain_network_ignores_the_recipe():
     recipe = Recipe(0.99, "standard")
     plain = mnist_papers.hinton2012_configs("cpu", recipe=recipe)["no dropout"][0]
