@@ -19,7 +19,7 @@ STAMP  := $(VENV)/.installed
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: book test install execute reproduce smoke nbval unit html check-html bench clean
+.PHONY: book test install execute reproduce smoke nbval unit html check-html bench devdata clean
 
 book: install execute html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
@@ -61,6 +61,13 @@ bench: install
 		--sizes 784,1024,1024,1024,10 --json results/benchmarks/fit_table2_1thread.json
 	OMP_NUM_THREADS=2 $(PY) benchmarks/bench_fit.py --threads 2 --epochs 2 \
 		--sizes 784,1024,1024,1024,10 --json results/benchmarks/fit_table2_2threads.json
+
+# A copy of the data sets inside the checkout (git-ignored), for tools/device_check.sh on a
+# lent GPU machine, which receives only the working tree and the paths carried with it.
+devdata:
+	@test -n "$(DROPOUT_TUTORIAL_DATA)" || { echo "set DROPOUT_TUTORIAL_DATA"; exit 1; }
+	rm -rf .devdata && cp -rL "$(DROPOUT_TUTORIAL_DATA)" .devdata && chmod -R u+w .devdata
+	@du -sh .devdata
 
 clean:
 	rm -rf _build .pytest_cache

@@ -242,9 +242,10 @@ def fit(model: nn.Module, train: TensorSplit, config: TrainConfig, *,
             if constrained:
                 apply_max_norm(constrained, config.max_norm)
             loss_sum += loss.detach() * len(xb)
+        train_loss = loss_sum.item() / n        # waits for a GPU's queued work: timed below
         elapsed += time.perf_counter() - tic
         row = {"epoch": epoch + 1, "lr": lr, "momentum": momentum,
-               "train_loss": loss_sum.item() / n, "seconds": elapsed}
+               "train_loss": train_loss, "seconds": elapsed}
         for name, split in eval_sets.items():
             scores = evaluate(model, split, loss_fn=loss_fn)
             row[f"{name}_loss"], row[f"{name}_error"] = scores["loss"], scores["error"]
