@@ -171,6 +171,9 @@ fig11_t2 = [dt.run(c, device=env.device) for c in fig11_t2_configs]
 net11_t2 = [dt.run(c.model, device=env.device) for c in fig11_t2_configs]
 fig11_many = [dt.run(c, device=env.device)
               for c in ch03b.figure11_many_samples_configs(env.budget)]
+fig11_long_configs = ch03b.figure11_long_configs(env.budget)        # none at paper
+fig11_long = [dt.run(c, device=env.device) for c in fig11_long_configs]
+net11_long = [dt.run(c.model, device=env.device) for c in fig11_long_configs]
 table10 = {label: [dt.run(c, device=env.device) for c in runs]
            for label, runs in ch03b.table10_configs(env.budget).items()}
 table10_long = {label: [dt.run(c, device=env.device) for c in runs]
@@ -201,7 +204,7 @@ all_runs = [*recipe_runs.values(),
             *(r for panel in length_panels10.values() for runs in panel.values() for r in runs),
             *(r for grid in lr10.values() for panel in grid.values() for runs in panel.values()
               for r in runs),
-            *net11, *fig11, *net11_t2, *fig11_t2, *fig11_many,
+            *net11, *fig11, *net11_t2, *fig11_t2, *fig11_many, *net11_long, *fig11_long,
             *(r for table in (table10, table10_long) for runs in table.values() for r in runs),
             *(r for table in (table9, table9_long, table9_bound, table9_searched)
               for runs in table.values() for r in runs),
@@ -1125,6 +1128,10 @@ plt.show()
 #
 # - *small*: Figure 10's 784-256-256-10 dropout network on all 50,000 images, trained
 #   longer than in Figure 10 (the epochs are printed below);
+# - *longer-trained small*: the same networks (same seeds and recipe, the learning
+#   rate still decaying to a tenth) trained for 100,000 updates, as long as Table 2's
+#   networks. We added them to test a guess, that the small networks' short training
+#   explains their gap (below);
 # - *Table 2*: the best networks of the chapter "Dropout on MNIST", 784-1024-1024-1024-10
 #   ReLU networks with dropout and max-norm trained for 200 epochs (1.14 % mean test
 #   error there). They use the papers' form of dropout; we sample them in PyTorch's
@@ -1140,10 +1147,14 @@ plt.show()
 # weight-scaled network's, for the same network. We average the gap over the mask
 # sequences of a network, then report its mean ± standard error over the networks.
 # Before running the Table 2 networks we decided to report them as a second scoreboard
-# row, under the same rule as the first.
+# row, under the same rule as the first; the same holds for the longer-trained small
+# networks, whose row and rule we fixed before training them.
 
 # %%
-mc_sets = {"small": (net11, ch03b.mc_gap(fig11)), "Table 2": (net11_t2, ch03b.mc_gap(fig11_t2))}
+mc_sets = {"small": (net11, ch03b.mc_gap(fig11))}
+if fig11_long:                                               # not at the paper budget
+    mc_sets["longer-trained small"] = (net11_long, ch03b.mc_gap(fig11_long))
+mc_sets["Table 2"] = (net11_t2, ch03b.mc_gap(fig11_t2))
 for name, (nets_, summary) in mc_sets.items():
     info = nets_[0].final
     print(f"{name}: {nets_[0].config['sizes']}, {info['epochs']} epochs, {info['updates']:,} "
@@ -1163,11 +1174,11 @@ Markdown(notebook.markdown_table(
 # %% [markdown]
 # *Table F. The gap between the average of $k$ sampled thinned networks and the
 # weight-scaled network (test error, percentage points, mean ± standard error over three
-# networks), for both sets of networks.*
+# networks), for each set of networks.*
 
 # %% tags=["hide-input"]
 fig, axes = plotting.new_axes("number of sampled networks k (log scale)", "test error (%)",
-                              ncols=2, figsize=(10, 3.6))
+                              ncols=len(mc_sets), figsize=(5 * len(mc_sets), 3.6))
 for ax, (name, (_, summary)) in zip(axes, mc_sets.items()):
     mc_mean = np.mean(summary["mc"], axis=0)
     se = np.array(summary["gap_se"])
@@ -1183,7 +1194,8 @@ plt.show()
 # %% [markdown]
 # *Figure E. Test error (%) of the average of $k$ sampled thinned networks (log scale in
 # $k$), and of the weight-scaled network (dashed), each averaged over three networks:
-# the small networks (left) and Table 2's networks (right). The band is ± one standard
+# the small networks (left), the same networks trained longer (middle) and Table 2's
+# networks (right). The band is ± one standard
 # error of the gap between the two over the networks. Drawn after Srivastava et al.'s
 # Figure 11.*
 
@@ -1212,9 +1224,11 @@ def mc_claim(claim_id: str, name: str) -> None:
 
 mc_claim("srivastava2014-fig11-mc-vs-scaling", "small")
 mc_claim("srivastava2014-fig11-mc-vs-scaling-3x1024", "Table 2")
+if "longer-trained small" in mc_sets:
+    mc_claim("srivastava2014-fig11-mc-vs-scaling-small-long", "longer-trained small")
 
 # %% [markdown]
-# **Paper vs ours (Figure 11).** The first half of the shape holds for both sets: one
+# **Paper vs ours (Figure 11).** The first half of the shape holds for every set: one
 # thinned network is much worse than the weight-scaled network, and the average of $k$
 # thinned networks closes most of that gap within a few tens of samples (Table F). The
 # second half does not hold for the small networks: over three networks the average
@@ -1232,9 +1246,26 @@ mc_claim("srivastava2014-fig11-mc-vs-scaling-3x1024", "Table 2")
 # weight scaling. Their mean gap first comes within one standard error of zero at
 # $k = 36$, so under the same rule that row is "direction only". It never drops below
 # zero, and at $k = 100$ it is still several standard errors above it (Table F).
-# Longer-trained networks narrow the gap. That fits the guess that our small networks'
-# short training explains part of the difference, though three networks per set cannot
-# settle it.
+#
+# **Trained as long as Table 2's networks.** Table 2's networks differ from the small
+# ones in training length, width and recipe. We guessed that the small networks' short
+# training explains part of their gap, and trained them again for 100,000 updates, the
+# same networks, seeds and recipe otherwise. They fit their training images far more
+# closely (0.10 to 0.13 % training error, against 0.75 to 0.79 %), and their
+# weight-scaled test error falls from 1.92–1.96 % to 1.64–1.70 % (printed above). At
+# small $k$ the gap narrows (at $k = 10$, 0.13 points against 0.20), but from $k = 50$ on
+# it stays where it was: 0.05 ± 0.01 points at $k = 50$ and 0.04 ± 0.03 at $k = 100$,
+# against 0.06 and 0.05 after 15,000 updates (Table F). The three networks disagree: the
+# MC average of one reaches weight scaling at about $k = 60$ and stays at or below it
+# from $k = 116$, by up to four test images, while the other two end six to eight images
+# above it. That spread widens the
+# standard error, and the mean gap first comes within one standard error of zero at
+# $k = 119$. So under the rule fixed before these runs the row is "direction only",
+# because the networks disagree rather than because the gap closed. At the same number
+# of updates the small networks' gap stays about twice that of Table 2's networks
+# (0.04 against 0.02 points at $k = 100$): training length alone does not explain it.
+# The width (256 against 1,024 units), the recipe, or the noise of three networks per
+# set may; we have not separated them.
 
 # %% [markdown]
 # ### Many more samples
@@ -1276,9 +1307,10 @@ print(f"first k at or below weight scaling: {many11['matched']}; "
 # 10,000) with a standard error of about one image. So for these networks the mean of the
 # whole ensemble of thinned networks is very slightly *worse* than weight scaling, not
 # slightly better as in the paper. Three test images is well within the paper's "one
-# standard deviation", so the two results differ in sign but not by much. Whether the
-# paper's sign appears with its longer training, as the smaller gap of Table 2's networks
-# suggests, needs the `paper` budget.
+# standard deviation", so the two results differ in sign but not by much. Training the
+# small networks for 100,000 updates did not settle the sign (above: one network of three
+# changed it). Whether the paper's sign appears at the paper's width and length needs
+# the `paper` budget.
 
 # %% [markdown]
 # ## Table 10: Bernoulli against Gaussian dropout
@@ -1914,7 +1946,8 @@ Markdown(notebook.provenance_table(all_runs))
 #   towards the weight-scaled network (Figure 11): for Table 2's longer-trained networks
 #   it ends two or three test images above it, for the small networks about five at
 #   $k = 100$ and still about three with 1,024 samples, instead of matching it at
-#   $k \approx 50$. Dropout makes an autoencoder's hidden activations much sparser
+#   $k \approx 50$. Training the small networks as long as Table 2's (100,000 updates)
+#   leaves their mean gap at about four images. Dropout makes an autoencoder's hidden activations much sparser
 #   (Figure 8: mean activation from about 2.6 to about 0.6, the paper's about 2.0 and
 #   0.7).
 # - **What did not hold: the benefits that need long training.** With at most 15,000

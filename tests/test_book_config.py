@@ -38,7 +38,8 @@ def test_repository_and_launch_buttons_point_to_github_main():
 
 def test_build_excludes_venvs_and_sources_that_are_not_pages():
     excluded = set(_config()["exclude_patterns"])
-    assert {".venv", "venv", "_build", "notebooks/*.py", "tests", "dropout_tutorial"} <= excluded
+    assert {".venv", "venv", "_build", "notebooks/*.py", "tests", "dropout_tutorial",
+            ".devdata"} <= excluded      # .devdata: make devdata's copy of the data sets
     assert _config()["only_build_toc_files"] is True
 
 

@@ -405,6 +405,31 @@ def test_figure11_many_samples_reuses_the_small_networks(budget, max_k):
     assert ch.configs(budget)["Figure 11: MC averaging, many samples"] == many
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure11_long_networks_change_only_the_training_length(budget):
+    """The same networks, seeds and analysis, trained for FIG11_LONG_EPOCHS epochs under
+    names of their own; the learning rate still decays to a tenth over the run."""
+    long, base = ch.figure11_long_configs(budget), ch.figure11_configs(budget)
+    epochs = ch.FIG11_LONG_EPOCHS[budget]
+    for c, b in zip(long, base, strict=True):
+        assert c.model.train.epochs == epochs > b.model.train.epochs
+        assert c.model.train.lr_decay ** epochs == pytest.approx(0.1)
+        assert c.model == ch.figure11_network(budget, b.seed, epochs)
+        assert replace(c.model, name=b.model.name, train=b.model.train) == b.model
+        assert replace(c, name=b.name, model=b.model) == b
+        assert c.name != b.name and c.model.name != b.model.name
+    groups = ch.configs(budget)
+    assert groups[f"Figure 11: MC averaging, {epochs} epochs"] == long
+    assert groups[f"Figure 11: network, {epochs} epochs"] == [c.model for c in long]
+
+
+def test_figure11_long_networks_are_100k_updates_at_cpu_and_absent_at_paper():
+    (first, *_) = ch.figure11_long_configs("cpu")
+    assert ch.n_updates(first.model) == 100_000
+    assert ch.figure11_long_configs("paper") == []
+    assert not any("epochs" in key for key in ch.configs("paper") if "Figure 11" in key)
+
+
 @pytest.mark.parametrize("budget", ["cpu", "paper"])
 def test_table10_trains_the_papers_2x1024_network_with_table9s_schedule(budget):
     for runs in ch.table10_configs(budget).values():

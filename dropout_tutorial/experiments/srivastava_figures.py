@@ -79,6 +79,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "figure11_many_samples_configs",
+           "FIG11_LONG_EPOCHS", "figure11_long_configs",
            "cumulative_mc_errors", "mc_gap",
            "table10_configs", "T10_ROWS", "table10_long_configs", "T10_LONG_ROWS",
            "table9_schedule", "table9_configs", "table9_config",
@@ -887,17 +888,20 @@ class MCAveragingConfig:
                              f"p_input={self.model.p_input!r}, p_hidden={self.model.p_hidden!r}")
 
 
-def figure11_network(budget: str, seed: int = 0) -> SrivastavaMLPConfig:
+def figure11_network(budget: str, seed: int = 0, epochs: int | None = None
+                     ) -> SrivastavaMLPConfig:
     """The dropout network of Figure 11 (seed ``seed``): Figure 10's network on all 50,000
     images, trained longer (its 4,000 updates at the ``cpu`` budget leave it
-    under-trained)."""
+    under-trained): 30 epochs at ``cpu``, or ``epochs`` (the learning rate still decays to
+    a tenth over the run; a name of its own when ``epochs`` is given)."""
     s = by_budget(budget, smoke=dict(train_size=2_000, val_size=2_000, epochs=1),
                   cpu=dict(train_size=None, val_size=None, epochs=30),
                   paper=dict(train_size=None, val_size=None, epochs=PAPER_EPOCHS))
+    name = "srivastava2014-fig11-net" + ("" if epochs is None else f"-{epochs}ep")
     return SrivastavaMLPConfig(
-        "srivastava2014-fig11-net", budget, seed=seed, sizes=_figure10_setting(budget)["sizes"],
+        name, budget, seed=seed, sizes=_figure10_setting(budget)["sizes"],
         p_input=INPUT_P, p_hidden=0.5, train_size=s["train_size"], val_size=s["val_size"],
-        train=recipe(RECIPE, s["epochs"], max_norm_for(budget)))
+        train=recipe(RECIPE, epochs or s["epochs"], max_norm_for(budget)))
 
 
 def figure11_config(budget: str, seed: int = 0) -> MCAveragingConfig:
@@ -923,6 +927,24 @@ def figure11_many_samples_configs(budget: str, seeds: tuple[int, ...] | None = N
     average of thinned networks ends up as ``k`` grows, beyond the paper's range."""
     return [dataclasses.replace(c, name="srivastava2014-fig11-mc-many", repeats=1,
                                 max_k=by_budget(budget, smoke=8, cpu=1024, paper=1024))
+            for c in figure11_configs(budget, seeds)]
+
+
+# Figure 11's small networks trained as long as Table 2's networks (200 epochs, 100,000
+# updates), to see whether training length closes the gap of MC averaging to weight
+# scaling; none at ``paper``, whose Figure 11 networks already train for the paper's length.
+FIG11_LONG_EPOCHS = {"smoke": 2, "cpu": 200, "paper": None}
+
+
+def figure11_long_configs(budget: str, seeds: tuple[int, ...] | None = None
+                          ) -> list[MCAveragingConfig]:
+    """Figure 11 on its small networks trained for :data:`FIG11_LONG_EPOCHS` epochs, with
+    the same recipe, seeds and analysis otherwise (empty at ``paper``)."""
+    epochs = by_budget(budget, **FIG11_LONG_EPOCHS)
+    if epochs is None:
+        return []
+    return [dataclasses.replace(c, name=f"srivastava2014-fig11-mc-{epochs}ep",
+                                model=figure11_network(budget, c.seed, epochs))
             for c in figure11_configs(budget, seeds)]
 
 
@@ -1454,7 +1476,8 @@ def configs(budget: str) -> dict[str, list]:
               "Figure 11": {"network": [c.model for c in figure11_configs(budget)],
                             "MC averaging": figure11_configs(budget),
                             "MC averaging, Table 2 networks": figure11_table2_configs(budget),
-                            "MC averaging, many samples": figure11_many_samples_configs(budget)},
+                            "MC averaging, many samples": figure11_many_samples_configs(budget),
+                            **_figure11_long_groups(budget)},
               "Figure 10 training length": figure10_length_configs(budget),
               "Figure 10 learning rates": _figure10_lr_search_only(budget),
               "Table 10": table10_configs(budget),
@@ -1467,6 +1490,16 @@ def configs(budget: str) -> dict[str, list]:
               "Figures 7-8": autoencoder_configs(budget)}
     return {f"{group}: {label}": runs for group, runs in groups.items()
             for label, runs in runs.items()}
+
+
+def _figure11_long_groups(budget: str) -> dict[str, list]:
+    """The longer-trained Figure 11 networks and their analyses (none at ``paper``)."""
+    runs = figure11_long_configs(budget)
+    if not runs:
+        return {}
+    epochs = runs[0].model.train.epochs
+    return {f"network, {epochs} epochs": [c.model for c in runs],
+            f"MC averaging, {epochs} epochs": runs}
 
 
 def _figure10_lr_search_only(budget: str) -> dict[str, list]:
