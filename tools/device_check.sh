@@ -11,7 +11,8 @@
 #   2. every chapter's smoke runs, trained and evaluated on the GPU (every runner task);
 #   3. one epoch of Table 2's networks (3x1024 and 2x4096) on the GPU, fit against a
 #      bare loop: measured epoch times for the paper budget's GPU estimate.
-# Logs and benchmark files go to $OUT (the device tool's folder) or _build/device.
+# Logs and benchmark files go to $OUT (the device tool's folder, which returns at most
+# 8 files: this script writes 7) or _build/device.
 # Exits non-zero if any step failed; every step runs regardless.
 set -uo pipefail
 cd "$(dirname "$0")/.."

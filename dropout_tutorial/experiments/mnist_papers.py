@@ -234,10 +234,10 @@ def table2_configs(budget: str, seeds: tuple[int, ...] = (0,), *,
 TABLE2_LARGER_NETS: dict[str, tuple[int, ...]] = {"2x4096": (784, 4096, 4096, 10),
                                                   "2x8192": (784, 8192, 8192, 10)}
 
-# Seeds of each larger network per budget. On one CPU core a 2x4096 network takes about
-# 4.5 hours for 200 epochs (7 times the 3x1024 network's work; 2.8 hours on two cores),
-# and a 2x8192 network about four times as long, so the cpu budget trains the 2x4096
-# network only.
+# Seeds of each larger network per budget. A 2x4096 network does 7 times the 3x1024
+# network's work: 200 epochs take about 4.5 hours on one idle core, 2.8 on two, and
+# nearly 6 when two such runs share a two-core machine (measured here). A 2x8192 network
+# takes about four times as long, so the cpu budget trains the 2x4096 network only.
 TABLE2_LARGER_SEEDS: dict[str, dict[str, tuple[int, ...]]] = {
     "smoke": {"2x4096": (0,)},
     "cpu": {"2x4096": (0, 1, 2)},
