@@ -1257,7 +1257,7 @@ if "longer-trained small" in mc_sets:
 # it stays where it was: 0.05 ± 0.01 points at $k = 50$ and 0.04 ± 0.03 at $k = 100$,
 # against 0.06 and 0.05 after 15,000 updates (Table F). The three networks disagree: the
 # MC average of one reaches weight scaling at about $k = 60$ and stays at or below it
-# from $k = 116$, by up to four test images, while the other two end six to eight images
+# from $k = 116$, by up to four test images, while the other two end about eight images
 # above it. That spread widens the
 # standard error, and the mean gap first comes within one standard error of zero at
 # $k = 119$. So under the rule fixed before these runs the row is "direction only",
