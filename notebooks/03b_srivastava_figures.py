@@ -2001,9 +2001,10 @@ Markdown(notebook.provenance_table(all_runs))
 # budget); Figure 9's small-$q$ networks beyond 20,000 updates or at the paper's width
 # and depth; a search of the max-norm bound over several seeds or with a larger
 # validation set; a learning-rate choice for Figure 10's larger network at the panel's
-# 4,000 updates beyond 500 images; and a check of the paper's numbers and networks
-# against the paper itself (two secondary sources agree with our notes on Figure 10's
-# network and Figure 9's setup).
+# 4,000 updates beyond 500 images; Figure 11's small networks trained with Table 2's
+# recipe, which would separate the recipe from the width; and a check of the paper's
+# numbers and networks against the paper itself (two secondary sources agree with our
+# notes on Figure 10's network and Figure 9's setup).
 #
 # ## Exercises
 #
