@@ -1,5 +1,5 @@
 """Shared fixtures. Every test gets its own results and cache folders, so tests never
-read or write the committed results/ folder."""
+write the committed results/ folder (and read it only where they point there on purpose)."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,9 @@
 """The experiments command line: list, cost and run, on a toy chapter."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -69,3 +71,19 @@ def test_an_unknown_chapter_is_a_usage_error(toy_chapter, capsys):
 def test_options_may_come_before_the_chapters(toy_chapter, capsys):
     assert cli.main(["cost", "--budget", "cpu", "toy"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[0] == "toy"
+
+
+def test_how_to_use_cost_table_matches_the_stored_cpu_runs(monkeypatch):
+    """book/how_to_use.md's table "What each chapter costs" is the output of ``cost
+    --budget cpu`` on the committed records (read, never written): every chapter has a
+    row, with its run count and hours, and every run it counts is stored."""
+    root = Path(__file__).parents[1]
+    monkeypatch.setenv(RESULTS_ENV, str(root / "results"))
+    page = (root / "book" / "how_to_use.md").read_text()
+    rows = dict(re.findall(r"^\| (\d+b?)\. [^|]+\| (\d+ \| [\d.]+) \|$", page, re.M))
+    expected = {}
+    for chapter in cli.CHAPTERS:
+        cost = cli.chapter_cost(chapter, "cpu")
+        assert cost["stored"] == cost["runs"], f"{chapter}: not every cpu run is stored"
+        expected[chapter.split("_")[0].lstrip("0")] = f"{cost['runs']} | {cost['hours']:.1f}"
+    assert rows == expected
