@@ -24,7 +24,7 @@
 # 2. the fully connected rows of {cite:t}`srivastava2014dropout`, Table 2, on a
 #    784-1024-1024-1024-10 network: without dropout, with dropout and logistic units,
 #    with dropout and ReLUs, and the strongest, with dropout, ReLUs and a max-norm
-#    constraint.
+#    constraint; and one of the table's wider networks, 784-4096-4096-10.
 #
 # Both use the training recipe of Hinton et al., Appendix A.1, compressed from 3,000
 # epochs to 200 at the `cpu` budget. The [first chapter](01_how_dropout_works.ipynb)
@@ -549,6 +549,82 @@ plt.show()
 # later (Table 2).
 
 # %% [markdown]
+# ## Srivastava et al. (2014), Table 2: a wider network
+#
+# Table 2 goes on to wider networks with dropout, ReLUs and max-norm: two hidden layers
+# of 4,096 units (1.01 %) and two of 8,192 (0.95 %), the paper's best fully connected
+# results without pretraining. (A 3 × 2048 row sits between them; we know its value only
+# from memory, so it is left out.) Appendix B.1 gives one set of settings for every MNIST
+# architecture, so we train a 784-4096-4096-10 network with the 3 × 1024 network's recipe
+# and change only the widths. Each of its updates does about seven times the 3 × 1024
+# network's work; 200 epochs took hours, so the `cpu` budget has one seed (its time is in
+# Table 5). The 2 × 8192 network, four times larger again, is left to the `paper` budget.
+#
+# We fixed the reading while the network trained, before its test error was read. The
+# paper's direction is that the wider network does better than the 3 × 1024 one (1.01
+# against 1.06 %). So the row is "reproduced" if the final test error is below our
+# 3 × 1024 networks' mean and within 0.10 points of 1.01 %; "direction only" if it is
+# below that mean but further from 1.01 %; "not reproduced" if it is not below. With one
+# seed this is a weak test: the binomial standard error of the test set (about 0.11
+# points) is twice the gap the paper reports between the two networks.
+
+# %% tags=["hide-input"]
+WIDER_ROWS = {  # our runs -> (paper's row, its test error in %)
+    "2x4096 ReLU, dropout + max-norm": ("dropout + max-norm, ReLU, 2 × 4096", 1.01),
+    "2x8192 ReLU, dropout + max-norm": ("dropout + max-norm, ReLU, 2 × 8192", 0.95),
+}
+wider = {label: records[label] for label in WIDER_ROWS if label in records}  # per budget
+base_label = "3x1024 ReLU, dropout + max-norm"
+rows = []
+for label, (paper_row, paper) in {base_label: TABLE2_ROWS[base_label], **WIDER_ROWS}.items():
+    if label not in records:
+        continue
+    runs = records[label]
+    err, se = notebook.mean_se([100 * r.final["test_error"] for r in runs])
+    hits = [ch03.first_reaching(r.history, "test_error", 0.0110) for r in runs]
+    rows.append((paper_row, f"{paper:.2f}", f"{err:.2f}" + (f" ± {se:.2f}" if len(runs) > 1 else ""),
+                 len(runs), f"{100 * sum(r.final['val_error'] for r in runs) / len(runs):.2f}",
+                 f"{100 * sum(r.final['train_error'] for r in runs) / len(runs):.2f}",
+                 ", ".join("not reached" if hit is None else f"{hit[0]}" for hit in hits),
+                 f"{sum(r.final['train_seconds'] for r in runs) / len(runs) / 60:.0f}"))
+Markdown(notebook.markdown_table(
+    ("Table 2 row", "paper: test error (%)", "ours: test error (%)", "seeds",
+     "ours: validation error (%)", "ours: training error (%)",
+     "first epoch at or below 1.10 % test error (per seed)", "training time (min per run)"),
+    rows))
+
+# %% [markdown]
+# *Table 5. Srivastava et al. (2014), Table 2, the dropout + max-norm networks of
+# different widths: test error (%) of the network after the last epoch, ours (mean ±
+# standard error where there are several seeds) beside the paper's
+# {cite:p}`srivastava2014dropout`; validation and training errors after the last
+# epoch, the first epoch whose test error is at or below 1.10 %, and the training time
+# per run (wall time; the runs shared the machine with other work).* The paper's values
+# come from secondary summaries that agree with each other.
+
+# %% tags=["hide-input"]
+base_err = table2[base_label][0]
+for label, runs in wider.items():
+    net = label.split()[0]
+    err, se = notebook.mean_se([100 * r.final["test_error"] for r in runs])
+    paper = WIDER_ROWS[label][1]
+    row = scoreboard.record_claim(scoreboard.Claim(
+        claim_id=f"srivastava2014-table2-relu-maxnorm-{net}", paper="srivastava2014dropout",
+        where="Table 2", metric=f"test error (%), {net} ReLU, dropout + max-norm",
+        paper_value=f"{paper:.2f}", our_value=f"{err:.2f}", budget=env.budget,
+        seeds=len(runs),
+        status=scoreboard.status_for(err, se, paper=paper, tolerance=0.10,
+                                     direction_holds=err < base_err),
+        chapter="03_dropout_on_mnist",
+        note=f"{runs[0].final['epochs']} epochs, the 3x1024 network's recipe with only the "
+             f"widths changed; 'direction' = below our 3x1024 networks' mean "
+             f"({base_err:.2f} %), as the paper's 1.06 -> {paper:.2f}"
+             + ("; one seed (binomial s.e. of the test set about 0.11 points)"
+                if len(runs) == 1 else "")))
+    print(f"{label}: {err:.2f} % against {base_err:.2f} % for 3x1024 (paper: "
+          f"{paper:.2f} against 1.06)\nScoreboard: {row.claim_id} -> {row.status}")
+
+# %% [markdown]
 # ## What the recipe and the budget change
 #
 # Table 1 separates the two choices. The cell below compares, for each family, the
@@ -603,8 +679,9 @@ for family, runs in candidates.items():
 # estimates its GPU time from the floating-point operations at an *assumed* 10 TFLOP/s
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
-# reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Table 2's
-# larger networks (3 × 2048, 2 × 4096 and 2 × 8192 units) are not in this edition.
+# reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Of Table 2's
+# wider networks, the `cpu` budget trains one 2 × 4096 network (Table 5); the `paper`
+# budget trains three seeds each of the 2 × 4096 and 2 × 8192 networks.
 
 # %%
 for label, runs in finals.items():

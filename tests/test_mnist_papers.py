@@ -114,6 +114,9 @@ def test_cpu_budget_trains_every_table2_row():
     maxnorm = configs["3x1024 ReLU, dropout + max-norm"]
     assert [c.seed for c in maxnorm] == list(mnist_papers.TABLE2_MAXNORM_SEEDS)
     assert len(maxnorm) >= 2
+    for budget in ("smoke", "cpu", "paper"):
+        wider = mnist_papers.table2_larger_configs(budget)
+        assert {k: mnist_papers.configs(budget)[k] for k in wider} == wider
 
 
 @pytest.mark.parametrize("budget", ["smoke", "cpu", "paper"])

@@ -317,8 +317,9 @@ def configs(budget: str) -> dict[str, list[MNISTConfig]]:
     """The runs of the chapter "Dropout on MNIST: Hinton et al. (2012) and Srivastava et
     al. (2014)": the recipe candidates, the logistic network's candidates, Hinton's three
     networks (3 seeds; 1 at ``smoke``) and Table 2's 3x1024 rows (at ``cpu`` 3 seeds of the
-    ReLU + max-norm network, :data:`TABLE2_ROW_SEEDS` of the others), the dropout
-    networks with their :func:`final_recipe`."""
+    ReLU + max-norm network, :data:`TABLE2_ROW_SEEDS` of the others) and Table 2's wider
+    networks (:func:`table2_larger_configs`), the dropout networks with their
+    :func:`final_recipe`."""
     hinton_seeds = by_budget(budget, smoke=(0,), cpu=HINTON_CPU_SEEDS, paper=(0, 1, 2))
     table2_seeds = by_budget(budget, smoke=(0,), cpu=TABLE2_MAXNORM_SEEDS, paper=(0, 1, 2))
     recipe = final_recipe(budget, "table2")
@@ -336,7 +337,7 @@ def configs(budget: str) -> dict[str, list[MNISTConfig]]:
     plain = hinton2012_configs(budget, hinton_seeds)["no dropout"]
     hinton = hinton2012_configs(budget, hinton_seeds, recipe=final_recipe(budget, "hinton2012"))
     return candidates | logistic | hinton | {"no dropout": plain} | other_rows | {
-        "3x1024 ReLU, dropout + max-norm": maxnorm}
+        "3x1024 ReLU, dropout + max-norm": maxnorm} | table2_larger_configs(budget)
 
 
 def first_reaching(history: dict, metric: str, threshold: float) -> tuple[int, float] | None:
