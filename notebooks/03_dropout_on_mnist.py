@@ -682,7 +682,7 @@ for family, runs in candidates.items():
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
 # reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Of Table 2's
-# wider networks, the `cpu` budget trains one 2 × 4096 network (Table 5); the `paper`
+# wider networks, the `cpu` budget trains three 2 × 4096 networks (Table 5); the `paper`
 # budget trains three seeds each of the 2 × 4096 and 2 × 8192 networks.
 
 # %%
