@@ -556,9 +556,9 @@ plt.show()
 # results without pretraining. (A 3 × 2048 row sits between them; we know its value only
 # from memory, so it is left out.) Appendix B.1 gives one set of settings for every MNIST
 # architecture, so we train a 784-4096-4096-10 network with the 3 × 1024 network's recipe
-# and change only the widths. Each of its updates does about seven times the 3 × 1024
-# network's work: 200 epochs take about four and a half hours on one core (Table 5 gives
-# the times of our runs). The 2 × 8192 network, four times larger again, is left to the
+# and change only the widths. It has about seven times as many weights as the 3 × 1024
+# network (printed below), so each update does about seven times the work; Table 5 gives
+# the time of our run. The 2 × 8192 network, four times larger again, is left to the
 # `paper` budget. At the `cpu` budget we have one seed of the 2 × 4096 network so far;
 # the book's other rows have three, and two more seeds of this one will join it.
 #
@@ -607,6 +607,11 @@ Markdown(notebook.markdown_table(
 # come from secondary summaries that agree with each other.
 
 # %% tags=["hide-input"]
+def n_weights(sizes):
+    """Number of weights (without biases) of a fully connected network of these widths."""
+    return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
 base_err = table2[base_label][0]
 for label, runs in wider.items():
     net = label.split()[0]
@@ -626,7 +631,34 @@ for label, runs in wider.items():
              + ("; one seed (binomial s.e. of the test set about 0.11 points)"
                 if len(runs) == 1 else "")))
     print(f"{label}: {err:.2f} % against {base_err:.2f} % for 3x1024 (paper: "
-          f"{paper:.2f} against 1.06)\nScoreboard: {row.claim_id} -> {row.status}")
+          f"{paper:.2f} against 1.06); {err - paper:+.2f} points from the paper's value, "
+          f"{err - base_err:+.2f} from our 3x1024 mean\nScoreboard: {row.claim_id} -> {row.status}")
+    print(f"weights: {n_weights(runs[0].config['sizes']) / n_weights(big_config.sizes):.1f} "
+          f"times the 3x1024 network's")
+for label in (base_label, *wider):
+    for r in records[label]:
+        tail = [100 * v for v in r.history["test_error"][-20:]]
+        print(f"{label}, seed {r.config['seed']}: test error over the last 20 epochs "
+              f"{min(tail):.2f} to {max(tail):.2f} %, mean {sum(tail) / len(tail):.2f} %")
+
+# %% [markdown]
+# **Paper vs ours.** Our 2 × 4096 network (one seed) ends at 1.19 % test error: 0.18
+# points above the paper's 1.01 %, and 0.05 points *above* our 3 × 1024 networks' mean
+# rather than below it. By the rule fixed above, the row is not reproduced. One seed
+# cannot show that the wider network is worse, either: 0.05 points is less than one
+# binomial standard error of the test set (about 0.11 points), and over the last 20 epochs its test error
+# (1.13 to 1.22 %) overlaps the 3 × 1024 seeds' (printed above). Its final validation
+# error equals the 3 × 1024 networks' mean, 1.20 %, and it classifies every training
+# image correctly (Table 5).
+#
+# Why we fall short of the paper's 1.01 % (our reading, not tested here): the recipe is
+# the one chosen on validation for the 3 × 1024 network, and a network with 6.9 times as
+# many weights may need another learning rate, which Appendix B.1 does not give; and
+# it trains for 200 epochs, not 3,000. The run was stopped and resumed from its
+# checkpoints, partly on one thread instead of two, so its floating-point sums differ
+# slightly from those of an uninterrupted run (the record shows the last setting).
+# Two more seeds at this budget, and the `paper` budget's three seeds of 3,000 epochs,
+# would tell whether the paper's small gain from width appears here.
 
 # %% [markdown]
 # ## What the recipe and the budget change
@@ -679,7 +711,8 @@ for family, runs in candidates.items():
 #
 # The `paper` budget (`make reproduce BUDGET=paper DEVICE=cuda`) runs the papers' 3,000
 # epochs with the chosen dropout form and is meant for a GPU, where we have not measured
-# it yet. The stored training times give its cost on one CPU core, and the cell below
+# it yet. The stored training times give its cost on this CPU (one thread per run, two
+# for the 2 × 4096 network, printed below), and the cell below
 # estimates its GPU time from the floating-point operations at an *assumed* 10 TFLOP/s
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
@@ -690,8 +723,9 @@ for family, runs in candidates.items():
 # %%
 for label, runs in finals.items():
     per_epoch = runs[0].final["train_seconds"] / runs[0].final["epochs"]
+    threads = runs[0].provenance["threads"]
     print(f"{label:32s} {per_epoch:5.1f} s per epoch -> 3,000 epochs: "
-          f"{3000 * per_epoch / 3600:.1f} h on this CPU core")
+          f"{3000 * per_epoch / 3600:.1f} h on this CPU, {threads} thread(s)")
 paper_runs = [c for runs in ch03.configs("paper").values() for c in runs]
 print(f"paper budget: {len(paper_runs)} runs of 3,000 epochs, about "
       f"{gpu_hours(paper_runs):.0f} h on one GPU at the assumed rates")
@@ -720,6 +754,10 @@ Markdown(notebook.provenance_table(all_runs))
 #   networks (Table 1).
 # - Dropout networks learn more slowly per update but keep improving long after a plain
 #   network has stopped.
+# - Table 2's wider network, 784-4096-4096-10 with the same recipe, did not beat the
+#   3 × 1024 network here (1.19 % for one seed against a mean of 1.14 %; the paper has
+#   1.01 against 1.06 %): not reproduced, though the difference is within the test
+#   set's noise.
 #
 # ## Exercises
 #
