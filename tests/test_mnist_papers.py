@@ -266,3 +266,18 @@ def test_cpu_budget_trains_three_seeds_of_hintons_networks():
         runs = configs[label]
         assert [c.seed for c in runs] == list(mnist_papers.HINTON_CPU_SEEDS) == [0, 1, 2]
         assert all(replace(c, seed=0) == runs[0] for c in runs)    # only the seed differs
+
+
+def test_first_reaching_gives_the_first_epoch_at_or_below_the_threshold():
+    history = {"epoch": [1, 2, 3, 4], "test_error": [0.02, 0.011, 0.0109, 0.0100],
+               "seconds": [10.0, 20.0, 30.0, 40.0]}
+    assert mnist_papers.first_reaching(history, "test_error", 0.011) == (2, 20.0)
+    assert mnist_papers.first_reaching(history, "test_error", 0.0100) == (4, 40.0)
+    assert mnist_papers.first_reaching(history, "test_error", 0.005) is None
+
+
+def test_median_epoch_seconds_ignores_a_few_slow_epochs():
+    """The history's seconds are cumulative: epochs of 50 s, one of 500 s (a pause)."""
+    ends = [50.0, 100.0, 600.0, 650.0, 700.0]
+    assert mnist_papers.median_epoch_seconds({"seconds": ends}) == pytest.approx(50.0)
+    assert mnist_papers.median_epoch_seconds({"seconds": [12.5]}) == pytest.approx(12.5)

@@ -23,6 +23,7 @@ its standard error.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from statistics import median
 
 from ..budgets import by_budget
 from .how_dropout_works import PAPER_EPOCHS, hinton_schedule
@@ -31,7 +32,7 @@ from .mnist import MNISTConfig
 __all__ = ["MAX_NORM", "Recipe", "APPENDIX_B1", "RECIPE_CANDIDATES", "FINAL_RECIPE",
            "epochs_for", "final_recipe", "hinton2012_configs", "table2_configs",
            "recipe_candidates", "chosen_on_validation", "PRESCRIBED", "prescribed_label",
-           "configs", "first_reaching", "TABLE2_MAXNORM_SEEDS", "TABLE2_ROW_SEEDS",
+           "configs", "first_reaching", "median_epoch_seconds", "TABLE2_MAXNORM_SEEDS", "TABLE2_ROW_SEEDS",
            "HINTON_CPU_SEEDS", "LogisticSetting", "LOGISTIC_CANDIDATES", "FINAL_LOGISTIC",
            "logistic_candidates", "TABLE2_LARGER_NETS", "TABLE2_LARGER_SEEDS",
            "table2_larger_configs"]
@@ -348,3 +349,11 @@ def first_reaching(history: dict, metric: str, threshold: float) -> tuple[int, f
         if value <= threshold:
             return epoch, seconds
     return None
+
+
+def median_epoch_seconds(history: dict) -> float:
+    """Median training time of one epoch, from the cumulative training seconds that a
+    run's history records after each epoch: robust to the epochs that a resumed or
+    shared-machine run spent waiting."""
+    ends = history["seconds"]
+    return median(b - a for a, b in zip([0.0, *ends], ends))
