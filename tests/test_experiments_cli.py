@@ -87,3 +87,27 @@ def test_how_to_use_cost_table_matches_the_stored_cpu_runs(monkeypatch):
         assert cost["stored"] == cost["runs"], f"{chapter}: not every cpu run is stored"
         expected[chapter.split("_")[0].lstrip("0")] = f"{cost['runs']} | {cost['hours']:.1f}"
     assert rows == expected
+
+
+def test_seeds_replace_the_budgets_seeds_of_the_selected_runs(toy_chapter, capsys):
+    assert cli.main(["run", "toy", "--budget", "cpu", "--only", "toy-b", "--seeds", "3,4"]) == 0
+    assert record_path(ToyConfig("toy-b", seed=3)).exists()
+    assert record_path(ToyConfig("toy-b", seed=4)).exists()
+    assert not record_path(ToyConfig("toy-b", seed=0)).exists()
+    capsys.readouterr()
+    cli.main(["list", "toy", "--seeds", "4"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[-2:] for line in lines] == [["seed=4", "missing"], ["seed=4", "stored"],
+                                                     ["seed=4", "missing"]]
+
+
+def test_with_seeds_lists_each_distinct_run_once():
+    runs = cli.with_seeds([ToyConfig("a", seed=0), ToyConfig("a", seed=1)], (2, 5))
+    assert runs == [ToyConfig("a", seed=2), ToyConfig("a", seed=5)]
+    assert cli.with_seeds(TOY_RUNS["first"], None) == TOY_RUNS["first"]
+
+
+def test_bad_seeds_are_a_usage_error_that_shows_the_form(toy_chapter, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", "toy", "--seeds", "0;1"])
+    assert stop.value.code == 2 and "such as 0,1,2" in capsys.readouterr().err
