@@ -38,15 +38,18 @@ def use_book_style() -> None:
 
 
 def new_axes(xlabel: str, ylabel: str, title: str | None = None, *, ncols: int = 1,
-             figsize: tuple[float, float] | None = None):
-    """A figure with ``ncols`` axes sharing the labels. Labels should carry units,
+             nrows: int = 1, figsize: tuple[float, float] | None = None):
+    """A figure with ``nrows`` x ``ncols`` axes sharing the labels: one axes, a row of
+    them, or (several rows) all of them in reading order. Labels should carry units,
     e.g. ``"epoch"``, ``"test error (%)"``."""
-    fig, axes = plt.subplots(1, ncols, figsize=figsize, squeeze=False)
-    for ax in axes[0]:
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False)
+    for ax in axes.flat:
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
+    if nrows > 1:
+        return fig, list(axes.flat)
     return fig, (axes[0][0] if ncols == 1 else axes[0])
 
 

@@ -120,3 +120,13 @@ def test_plot_paper_vs_ours_labels_every_row_and_the_metric():
     with pytest.raises(ValueError, match="same length"):
         plotting.plot_predictive_band([0, 1], [0], [0, 1])
     plt.close("all")
+
+
+@pytest.mark.parametrize("nrows, ncols, kind", [(1, 1, "one"), (1, 3, "row"), (2, 2, "grid")])
+def test_new_axes_labels_every_axes_in_reading_order(nrows, ncols, kind):
+    fig, axes = plotting.new_axes("epoch", "test error (%)", nrows=nrows, ncols=ncols)
+    axes_list = [axes] if kind == "one" else list(axes)
+    assert len(axes_list) == nrows * ncols == len(fig.axes)
+    assert axes_list == fig.axes                                  # reading order
+    assert all(ax.get_xlabel() == "epoch" and ax.get_ylabel() == "test error (%)"
+               for ax in axes_list)

@@ -1024,6 +1024,33 @@ def test_figure11_table2_analyses_chapter_3s_best_networks():
     assert all(c.max_k == 128 and c.n_test is None for c in runs)
 
 
+@pytest.mark.parametrize("budget", ["smoke", "cpu"])
+def test_figure11_small_table2_recipe_differs_from_each_neighbour_in_one_thing(budget):
+    """Against Table 2's networks only the widths differ; against the longer-trained small
+    networks (cpu) the widths and number of updates agree and only the recipe differs."""
+    runs = ch.figure11_small_table2_recipe_configs(budget)
+    table2 = ch.figure11_table2_configs(budget)
+    assert [c.seed for c in runs] == [c.seed for c in table2] and runs
+    for c, t in zip(runs, table2, strict=True):
+        assert c.model.sizes == ch.figure11_network(budget, c.seed).sizes != t.model.sizes
+        assert replace(c.model, name=t.model.name, sizes=t.model.sizes) == t.model
+        assert replace(c, name=t.name, model=t.model) == t
+        assert c.name != t.name and c.model.name != t.model.name
+    if budget == "cpu":
+        long = ch.figure11_long_configs(budget)
+        assert [ch.n_updates(c.model) for c in runs] == [ch.n_updates(c.model) for c in long]
+        assert all(c.model.train != lc.model.train for c, lc in zip(runs, long))
+    groups = ch.configs(budget)
+    assert groups["Figure 11: MC averaging, small network, Table 2's recipe"] == runs
+    assert groups["Figure 11: small network, Table 2's recipe"] == [c.model for c in runs]
+
+
+def test_figure11_small_table2_recipe_is_absent_at_paper():
+    assert ch.figure11_small_table2_recipe_configs("paper") == []
+    assert not any("Table 2's recipe" in key for key in ch.configs("paper")
+                   if "Figure 11" in key)
+
+
 def test_n_parameters_matches_the_built_networks():
     c = ch.figure9_configs("cpu")["(b) retain 0.1"][0]
     assert ch.n_parameters(c) == sum(p.numel() for p in build_model(c, torch.device("cpu"))

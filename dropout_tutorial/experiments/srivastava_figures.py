@@ -79,7 +79,7 @@ __all__ = ["MAX_NORM", "INPUT_P", "max_norm_for", "sgd_schedule", "RECIPE", "REC
            "tile_to",
            "MCAveragingConfig", "figure11_network", "figure11_config",
            "figure11_configs", "figure11_table2_configs", "figure11_many_samples_configs",
-           "FIG11_LONG_EPOCHS", "figure11_long_configs",
+           "FIG11_LONG_EPOCHS", "figure11_long_configs", "figure11_small_table2_recipe_configs",
            "cumulative_mc_errors", "mc_gap",
            "table10_configs", "T10_ROWS", "table10_long_configs", "T10_LONG_ROWS",
            "table9_schedule", "table9_configs", "table9_config",
@@ -959,6 +959,25 @@ def figure11_table2_configs(budget: str) -> list[MCAveragingConfig]:
                                 name="srivastava2014-fig11-mc-3x1024") for net in nets]
 
 
+def figure11_small_table2_recipe_configs(budget: str) -> list[MCAveragingConfig]:
+    """Figure 11 on its small network (:func:`figure11_network`'s widths) trained with the
+    chapter "Dropout on MNIST"'s Table 2 configuration: the 3x1024 dropout + max-norm
+    networks' recipe, seeds and data with only the widths changed. Against
+    :func:`figure11_table2_configs` only the architecture differs; against
+    :func:`figure11_long_configs` (the same number of updates at ``cpu``) only the recipe.
+    None at ``paper``, where Figure 11's network is the paper's own, trained as long as
+    Table 2's."""
+    if budget == "paper":
+        return []
+    from .mnist_papers import configs as chapter3_configs
+    nets = chapter3_configs(budget)["3x1024 ReLU, dropout + max-norm"]
+    small = _figure10_setting(budget)["sizes"]
+    return [dataclasses.replace(
+        figure11_config(budget, net.seed), name="srivastava2014-fig11-mc-t2recipe",
+        model=dataclasses.replace(net, name="srivastava2014-fig11-net-t2recipe", sizes=small))
+        for net in nets]
+
+
 def cumulative_mc_errors(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Test error (fraction) of the average of the first ``k`` samples, for every ``k``.
 
@@ -1493,13 +1512,17 @@ def configs(budget: str) -> dict[str, list]:
 
 
 def _figure11_long_groups(budget: str) -> dict[str, list]:
-    """The longer-trained Figure 11 networks and their analyses (none at ``paper``)."""
+    """The longer-trained Figure 11 networks, the small network with Table 2's recipe, and
+    their analyses (none at ``paper``)."""
     runs = figure11_long_configs(budget)
     if not runs:
         return {}
     epochs = runs[0].model.train.epochs
-    return {f"network, {epochs} epochs": [c.model for c in runs],
-            f"MC averaging, {epochs} epochs": runs}
+    groups = {f"network, {epochs} epochs": [c.model for c in runs],
+              f"MC averaging, {epochs} epochs": runs}
+    recipe = figure11_small_table2_recipe_configs(budget)
+    return groups | {"small network, Table 2's recipe": [c.model for c in recipe],
+                     "MC averaging, small network, Table 2's recipe": recipe}
 
 
 def _figure10_lr_search_only(budget: str) -> dict[str, list]:
