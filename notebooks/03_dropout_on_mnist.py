@@ -651,8 +651,9 @@ for label in (base_label, *wider):
 # points above the paper's 1.01 %, and 0.05 points *above* our 3 × 1024 networks' mean
 # rather than below it. By the rule fixed above, the row is not reproduced. One seed
 # cannot show that the wider network is worse, either: 0.05 points is less than one
-# binomial standard error of the test set (about 0.11 points), and over the last 20 epochs its test error
-# (1.13 to 1.22 %) overlaps the 3 × 1024 seeds' (printed above). Its final validation
+# binomial standard error of the test set (about 0.11 points), and over the last 20
+# epochs its test error (1.13 to 1.22 %) overlaps the 3 × 1024 seeds' (printed above).
+# Its final validation
 # error equals the 3 × 1024 networks' mean, 1.20 %, and it classifies every training
 # image correctly (Table 5).
 #
@@ -663,7 +664,8 @@ for label in (base_label, *wider):
 # checkpoints, partly on one thread instead of two, so its floating-point sums differ
 # slightly from those of an uninterrupted run (the record shows the last setting).
 # Two more seeds at this budget, and the `paper` budget's three seeds of 3,000 epochs,
-# would tell whether the paper's small gain from width appears here.
+# would show better whether the paper's small gain from width appears here; a gain as
+# small as the paper's 0.05 points needs more seeds than that to resolve.
 
 # %% [markdown]
 # ## What the recipe and the budget change

@@ -2019,9 +2019,9 @@ Markdown(notebook.provenance_table(all_runs))
 #   leaves their mean gap at about four images; trained with Table 2's recipe as well,
 #   their average matches weight scaling from $k = 26$, as in the paper, though one
 #   network of three stays above it and three networks per set cannot say whether the
-#   recipe or the architecture closes the gap. Dropout makes an autoencoder's hidden activations much sparser
-#   (Figure 8: mean activation from about 2.6 to about 0.6, the paper's about 2.0 and
-#   0.7).
+#   recipe or the architecture closes the gap. Dropout makes an autoencoder's hidden
+#   activations much sparser (Figure 8: mean activation from about 2.6 to about 0.6, the
+#   paper's about 2.0 and 0.7).
 # - **What did not hold: the benefits that need long training.** With at most 15,000
 #   updates on all 50,000 images our dropout networks are under-trained, so they lose to
 #   the same network without dropout (Figure 10 at 50,000 images). On the paper's

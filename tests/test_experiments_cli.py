@@ -80,7 +80,7 @@ def test_how_to_use_cost_table_matches_the_stored_cpu_runs(monkeypatch):
     root = Path(__file__).parents[1]
     monkeypatch.setenv(RESULTS_ENV, str(root / "results"))
     page = (root / "book" / "how_to_use.md").read_text()
-    rows = dict(re.findall(r"^\| (\d+b?)\. [^|]+\| (\d+ \| [\d.]+) \|$", page, re.M))
+    rows = dict(re.findall(r"^\| (\d+b?)\. [^|]+\| (\d+ \| [\d.]+) \|$", page, re.MULTILINE))
     expected = {}
     for chapter in cli.CHAPTERS:
         cost = cli.chapter_cost(chapter, "cpu")

@@ -32,9 +32,9 @@ from .mnist import MNISTConfig
 __all__ = ["MAX_NORM", "Recipe", "APPENDIX_B1", "RECIPE_CANDIDATES", "FINAL_RECIPE",
            "epochs_for", "final_recipe", "hinton2012_configs", "table2_configs",
            "recipe_candidates", "chosen_on_validation", "PRESCRIBED", "prescribed_label",
-           "configs", "first_reaching", "median_epoch_seconds", "TABLE2_MAXNORM_SEEDS", "TABLE2_ROW_SEEDS",
-           "HINTON_CPU_SEEDS", "LogisticSetting", "LOGISTIC_CANDIDATES", "FINAL_LOGISTIC",
-           "logistic_candidates", "TABLE2_LARGER_NETS", "TABLE2_LARGER_SEEDS",
+           "configs", "first_reaching", "median_epoch_seconds", "TABLE2_MAXNORM_SEEDS",
+           "TABLE2_ROW_SEEDS", "HINTON_CPU_SEEDS", "LogisticSetting", "LOGISTIC_CANDIDATES",
+           "FINAL_LOGISTIC", "logistic_candidates", "TABLE2_LARGER_NETS", "TABLE2_LARGER_SEEDS",
            "table2_larger_configs"]
 
 MAX_NORM = 15 ** 0.5            # Hinton et al. (2012): squared length of w_j at most 15
