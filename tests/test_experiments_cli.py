@@ -107,6 +107,23 @@ def test_with_seeds_lists_each_distinct_run_once():
     assert cli.with_seeds(TOY_RUNS["first"], None) == TOY_RUNS["first"]
 
 
+@dataclass(frozen=True)
+class ToyAnalysis:
+    name: str
+    model: ToyConfig
+    budget: str = "cpu"
+    seed: int = 0
+    task: str = "cli_toy_test"
+
+
+def test_with_seeds_reseeds_the_network_inside_an_analysis():
+    """An analysis of seed s analyses the network of seed s, as the chapters build them."""
+    analysis = ToyAnalysis("mc", model=ToyConfig("net", seed=0), seed=0)
+    runs = cli.with_seeds([analysis], (3, 4))
+    assert [(r.seed, r.model.seed) for r in runs] == [(3, 3), (4, 4)]
+    assert runs[0].model == ToyConfig("net", seed=3)
+
+
 def test_bad_seeds_are_a_usage_error_that_shows_the_form(toy_chapter, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["run", "toy", "--seeds", "0;1"])

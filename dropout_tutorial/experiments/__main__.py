@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 
 from ..budgets import get_budget
 from ..runner import load_record, record_path, run
@@ -35,12 +35,21 @@ def chapter_cost(chapter: str, budget: str) -> dict:
     return {"runs": len(configs), "stored": len(stored), "hours": seconds / 3600}
 
 
+def reseeded(config, seed: int):
+    """``config`` with seed ``seed``, and so are the configs nested in it (an analysis and
+    the network it analyses share their seed, as the chapters build them)."""
+    nested = {f.name: reseeded(value, seed) for f in fields(config)
+              if is_dataclass(value := getattr(config, f.name)) and hasattr(value, "seed")}
+    return replace(config, seed=seed, **nested)
+
+
 def with_seeds(configs: list, seeds: tuple[int, ...] | None) -> list:
-    """``configs`` with each one's seed replaced by every seed of ``seeds`` (each distinct
-    run once, in order), or ``configs`` unchanged if ``seeds`` is None."""
+    """``configs`` with each one's seed replaced by every seed of ``seeds`` (see
+    :func:`reseeded`; each distinct run once, in order), or ``configs`` unchanged if
+    ``seeds`` is None."""
     if seeds is None:
         return configs
-    runs = {record_path(c): c for c in (replace(c, seed=s) for c in configs for s in seeds)}
+    runs = {record_path(c): c for c in (reseeded(c, s) for c in configs for s in seeds)}
     return list(runs.values())
 
 
