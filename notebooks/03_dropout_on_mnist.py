@@ -57,7 +57,7 @@ import dropout_tutorial as dt
 from dropout_tutorial import notebook, plotting, scoreboard
 from dropout_tutorial.experiments import mnist_papers as ch03
 from dropout_tutorial.experiments.mnist_papers import Recipe
-from dropout_tutorial.experiments.srivastava_figures import gpu_hours
+from dropout_tutorial.experiments.srivastava_figures import gpu_hours, n_parameters
 from dropout_tutorial.training import epoch_schedule
 
 env = notebook.setup(budget, device, seed)
@@ -612,11 +612,6 @@ Markdown(notebook.markdown_table(
 # secondary summaries that agree with each other.
 
 # %% tags=["hide-input"]
-def n_weights(sizes):
-    """Number of weights (without biases) of a fully connected network of these widths."""
-    return sum(a * b for a, b in zip(sizes, sizes[1:]))
-
-
 base_err = table2[base_label][0]
 for label, runs in wider.items():
     net = label.split()[0]
@@ -638,8 +633,8 @@ for label, runs in wider.items():
     print(f"{label}: {err:.2f} % against {base_err:.2f} % for 3x1024 (paper: "
           f"{paper:.2f} against 1.06); {err - paper:+.2f} points from the paper's value, "
           f"{err - base_err:+.2f} from our 3x1024 mean\nScoreboard: {row.claim_id} -> {row.status}")
-    print(f"weights: {n_weights(runs[0].config['sizes']) / n_weights(big_config.sizes):.1f} "
-          f"times the 3x1024 network's")
+    ratio = n_parameters(configs[label][0]) / n_parameters(big_config)
+    print(f"weights and biases: {ratio:.1f} times the 3x1024 network's")
 for label in (base_label, *wider):
     for r in records[label]:
         tail = [100 * v for v in r.history["test_error"][-20:]]
