@@ -559,8 +559,9 @@ plt.show()
 # and change only the widths. It has about seven times as many weights as the 3 × 1024
 # network (printed below), so each update does about seven times the work; Table 5 gives
 # the time of our run. The 2 × 8192 network, four times larger again, is left to the
-# `paper` budget. At the `cpu` budget we have one seed of the 2 × 4096 network so far;
-# the book's other rows have three, and two more seeds of this one will join it.
+# `paper` budget. The `cpu` budget trains one seed of the 2 × 4096 network, where the
+# book's other rows have three: each seed trains for hours on two cores (Table 5 gives
+# its epoch time).
 #
 # We fixed the reading while the networks trained, before any of them had finished. The
 # paper's direction is that the wider network does better than the 3 × 1024 one (1.01
@@ -658,9 +659,10 @@ for label in (base_label, *wider):
 # it trains for 200 epochs, not 3,000. The run was stopped and resumed from its
 # checkpoints, partly on one thread instead of two, so its floating-point sums differ
 # slightly from those of an uninterrupted run (the record shows the last setting).
-# Two more seeds at this budget, and the `paper` budget's three seeds of 3,000 epochs,
-# would show better whether the paper's small gain from width appears here; a gain as
-# small as the paper's 0.05 points needs more seeds than that to resolve.
+# More seeds (`python -m dropout_tutorial.experiments run 03_dropout_on_mnist --only
+# 2x4096 --seeds 0,1,2`), and the `paper` budget's three seeds of 3,000 epochs, would
+# show better whether the paper's small gain from width appears here; a gain as small as
+# the paper's 0.05 points needs more than three seeds to resolve.
 
 # %% [markdown]
 # ## What the recipe and the budget change
@@ -719,8 +721,8 @@ for family, runs in candidates.items():
 # plus an *assumed* 0.3 ms per weight update (an order of magnitude, not a measurement). Srivastava et al.'s
 # Figure 4 (its three 1,024-unit architectures), Figures 7–11 and Tables 9 and 10 are
 # reproduced at reduced scale in [part 2](03b_srivastava_figures.ipynb). Of Table 2's
-# wider networks, the `cpu` budget trains one 2 × 4096 network so far (Table 5); the
-# `paper` budget trains three seeds each of the 2 × 4096 and 2 × 8192 networks.
+# wider networks, the `cpu` budget trains one 2 × 4096 network (Table 5); the `paper`
+# budget trains three seeds each of the 2 × 4096 and 2 × 8192 networks.
 
 # %%
 for label, runs in finals.items():

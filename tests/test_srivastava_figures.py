@@ -409,7 +409,11 @@ def test_figure11_many_samples_reuses_the_small_networks(budget, max_k):
 def test_figure11_long_networks_change_only_the_training_length(budget):
     """The same networks, seeds and analysis, trained for FIG11_LONG_EPOCHS epochs under
     names of their own; the learning rate still decays to a tenth over the run."""
-    long, base = ch.figure11_long_configs(budget), ch.figure11_configs(budget)
+    long = ch.figure11_long_configs(budget)
+    seeds = tuple(c.seed for c in long)
+    assert seeds == ch.FIG11_UPDATES_MATCHED_SEEDS[budget]
+    assert set(c.seed for c in ch.figure11_configs(budget)) <= set(seeds)
+    base = ch.figure11_configs(budget, seeds)
     epochs = ch.FIG11_LONG_EPOCHS[budget]
     for c, b in zip(long, base, strict=True):
         assert c.model.train.epochs == epochs > b.model.train.epochs
@@ -1029,20 +1033,47 @@ def test_figure11_small_table2_recipe_differs_from_each_neighbour_in_one_thing(b
     """Against Table 2's networks only the widths differ; against the longer-trained small
     networks (cpu) the widths and number of updates agree and only the recipe differs."""
     runs = ch.figure11_small_table2_recipe_configs(budget)
-    table2 = ch.figure11_table2_configs(budget)
-    assert [c.seed for c in runs] == [c.seed for c in table2] and runs
-    for c, t in zip(runs, table2, strict=True):
+    assert tuple(c.seed for c in runs) == ch.FIG11_UPDATES_MATCHED_SEEDS[budget] != ()
+    table2 = {c.seed: c for c in ch.figure11_table2_configs(budget)}
+    assert set(table2) <= {c.seed for c in runs}          # Table 2's seeds, and maybe more
+    template = table2[min(table2)]
+    for c in runs:
+        t = table2.get(c.seed) or replace(template, seed=c.seed,
+                                          model=replace(template.model, seed=c.seed))
         assert c.model.sizes == ch.figure11_network(budget, c.seed).sizes != t.model.sizes
         assert replace(c.model, name=t.model.name, sizes=t.model.sizes) == t.model
         assert replace(c, name=t.name, model=t.model) == t
         assert c.name != t.name and c.model.name != t.model.name
     if budget == "cpu":
         long = ch.figure11_long_configs(budget)
+        assert [c.seed for c in runs] == [c.seed for c in long]
         assert [ch.n_updates(c.model) for c in runs] == [ch.n_updates(c.model) for c in long]
         assert all(c.model.train != lc.model.train for c, lc in zip(runs, long))
     groups = ch.configs(budget)
     assert groups["Figure 11: MC averaging, small network, Table 2's recipe"] == runs
     assert groups["Figure 11: small network, Table 2's recipe"] == [c.model for c in runs]
+
+
+@pytest.mark.parametrize("recipe, expected", [
+    ((0.02, 0.01), "recipe"),              # next to Table 2's gap
+    ((0.07, 0.01), "architecture"),        # next to the longer-trained small networks' gap
+    ((0.02, 0.06), "undecided"),           # its s.e. spans the distance between the others
+])
+def test_figure11_recipe_reading(recipe, expected):
+    assert ch.figure11_recipe_reading((0.07, 0.01), recipe, (0.02, 0.004)) == expected
+
+
+def test_figure11_recipe_reading_is_undecided_half_way():
+    assert ch.figure11_recipe_reading((0.5, 0.0625), (0.375, 0.0625), (0.25, 0.0)) == "undecided"
+
+
+def test_figure11_recipe_reading_is_undecided_when_the_longer_set_is_noisy():
+    assert ch.figure11_recipe_reading((0.07, 0.05), (0.02, 0.01), (0.02, 0.004)) == "undecided"
+
+
+def test_figure11_recipe_reading_rejects_a_negative_se():
+    with pytest.raises(ValueError, match="s.e."):
+        ch.figure11_recipe_reading((0.07, -0.01), (0.02, 0.01), (0.02, 0.004))
 
 
 def test_figure11_small_table2_recipe_is_absent_at_paper():

@@ -238,10 +238,10 @@ TABLE2_LARGER_NETS: dict[str, tuple[int, ...]] = {"2x4096": (784, 4096, 4096, 10
 # Seeds of each larger network per budget. A 2x4096 network does 7 times the 3x1024
 # network's work: 200 epochs take about 4.5 hours on one idle core, 2.8 on two, and
 # nearly 6 when two such runs share a two-core machine (measured here). A 2x8192 network
-# takes about four times as long, so the cpu budget trains the 2x4096 network only, and
-# so far one seed of it: seeds 1 and 2 join when their runs have finished (they train,
-# and resume, with `python -m dropout_tutorial.experiments run 03_dropout_on_mnist
-# --only 2x4096 --seeds 0,1,2`).
+# takes about four times as long, so the cpu budget trains one seed of the 2x4096 network
+# only; the paper budget trains three of each. More seeds at cpu train, and resume from
+# their checkpoints, with `python -m dropout_tutorial.experiments run 03_dropout_on_mnist
+# --only 2x4096 --seeds 0,1,2`.
 TABLE2_LARGER_SEEDS: dict[str, dict[str, tuple[int, ...]]] = {
     "smoke": {"2x4096": (0,)},
     "cpu": {"2x4096": (0,)},
